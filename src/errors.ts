@@ -1,0 +1,92 @@
+/**
+ * The one registry of zerohook error codes. Every failure a user can meet has a stable `ZH_*`
+ * code, a message that says what to do, and the HTTP status used where it reaches HTTP.
+ * Tests assert on the code, never on the message text.
+ */
+const registry = {
+  // generic
+  ZH_INTERNAL: [500, 'An internal error occurred; check the server log for details.'],
+  ZH_BAD_REQUEST: [400, 'The request is malformed; check it against the API schema.'],
+  ZH_NOT_FOUND: [404, 'No such route; check the URL and the API version (/v1/).'],
+  ZH_BODY_TOO_LARGE: [413, 'The request body is larger than the limit; send a smaller body.'],
+  ZH_USAGE: [400, 'The command was used wrongly; see --help.'],
+  ZH_CONFIG_INVALID: [400, 'The configuration is invalid; fix the named field.'],
+  ZH_FILE_INVALID: [400, 'The file could not be read or parsed; check its path and contents.'],
+  ZH_CONNECT_FAILED: [502, 'Could not reach the server; check the URL and that it is running.'],
+
+  // authentication and authorization at the controller
+  ZH_AUTH_CLIENT_CERT_REQUIRED: [401, 'This route needs a client certificate of this network; pass an identity file.'],
+  ZH_AUTH_CERT_INVALID: [401, 'The client certificate is not valid for this network; re-enroll the identity.'],
+  ZH_AUTH_CERT_REVOKED: [401, 'The client certificate was revoked; create and enroll a new identity.'],
+  ZH_AUTH_ADMIN_REQUIRED: [403, 'This route needs an admin identity; use the admin identity file.'],
+  ZH_IDENTITY_DISABLED: [403, 'The identity is disabled; ask an admin to enable it.'],
+  ZH_IDENTITY_DELETED: [403, 'The identity no longer exists; ask an admin for a new one.'],
+
+  // model
+  ZH_IDENTITY_NOT_FOUND: [404, 'No identity with that name or id; list them with `zerohook identity list`.'],
+  ZH_SERVICE_NOT_FOUND: [404, 'No service with that name or id; list them with `zerohook service list`.'],
+  ZH_POLICY_NOT_FOUND: [404, 'No policy with that name or id; list them with `zerohook policy list`.'],
+  ZH_ROUTER_NOT_FOUND: [404, 'No router with that name or id; list them with `zerohook router list`.'],
+  ZH_NAME_TAKEN: [409, 'That name is already used; pick another or update the existing entry.'],
+  ZH_NAME_INVALID: [400, 'Names are 1-64 characters: letters, digits, ".", "_" and "-", starting with a letter or digit.'],
+  ZH_ROLE_INVALID: [400, 'Roles are "#attribute", "@name" or "#all"; attributes use letters, digits, ".", "_" and "-".'],
+  ZH_ATTRIBUTE_INVALID: [400, 'Attributes are 1-64 characters: letters, digits, ".", "_" and "-".'],
+
+  // PKI
+  ZH_CSR_INVALID: [400, 'The certificate signing request could not be parsed or its signature is wrong; generate a new one.'],
+  ZH_CSR_KEY_UNSUPPORTED: [400, 'The CSR key type is not accepted; use ECDSA P-256 or Ed25519.'],
+  ZH_CSR_SUBJECT_INVALID: [400, 'The CSR subject must be CN=<identity id> of the identity being enrolled.'],
+  ZH_CERT_INVALID: [400, 'The certificate could not be parsed; check the PEM.'],
+  ZH_CERT_CHAIN_INVALID: [401, 'The certificate does not chain to this network CA, or is expired; re-enroll.'],
+  ZH_CERT_EKU_INVALID: [401, 'The certificate lacks the required extended key usage; re-enroll.'],
+  ZH_CA_FINGERPRINT_MISMATCH: [400, 'The CA bundle does not match the fingerprint in the enrollment token; you may be talking to the wrong controller.'],
+  ZH_SERVER_IDENTITY_INVALID: [502, 'The server certificate does not name the expected zerohook component; check the URL.'],
+
+  // enrollment
+  ZH_ENROLL_TOKEN_INVALID: [401, 'The enrollment token is malformed or its signature is wrong; ask an admin for a new token.'],
+  ZH_ENROLL_TOKEN_EXPIRED: [401, 'The enrollment token has expired; ask an admin to re-issue it (`zerohook identity create`).'],
+  ZH_ENROLL_TOKEN_USED: [409, 'The enrollment token was already used; ask an admin for a new identity or token.'],
+  ZH_ENROLL_NETWORK_MISMATCH: [401, 'The enrollment token belongs to another network; use a token of this controller.'],
+
+  // grants
+  ZH_GRANT_INVALID: [403, 'The grant is malformed or not signed by this controller; fetch fresh grants.'],
+  ZH_GRANT_EXPIRED: [403, 'The grant has expired; fetch fresh grants.'],
+  ZH_GRANT_MISMATCH: [403, 'The grant is for another identity, service, action, certificate or router.'],
+
+  // webhooks (layer 7): owned by src/webhooks/
+} as const satisfies Record<string, readonly [number, string]>
+
+/** Every stable error code zerohook can raise. */
+export type ZhCode = keyof typeof registry
+
+/** A zerohook error: a stable code, a message telling the user what to do, an HTTP status. */
+export class ZhError extends Error {
+  readonly code: ZhCode
+  readonly status: number
+  readonly detail: string | undefined
+
+  constructor(code: ZhCode, detail?: string, options?: { cause?: unknown }) {
+    const [status, message] = registry[code]
+    super(detail ? `${message} (${detail})` : message, options)
+    this.name = 'ZhError'
+    this.code = code
+    this.status = status
+    this.detail = detail
+  }
+}
+
+/** True when `err` is a ZhError, optionally with the given code. */
+export function isZhError(err: unknown, code?: ZhCode): err is ZhError {
+  return err instanceof ZhError && (code === undefined || err.code === code)
+}
+
+/** True when `code` names an entry of the registry (for errors that crossed a process boundary). */
+export function isZhCode(code: unknown): code is ZhCode {
+  return typeof code === 'string' && Object.hasOwn(registry, code)
+}
+
+/** The registry's message and status for a code. */
+export function describeCode(code: ZhCode): { status: number; message: string } {
+  const [status, message] = registry[code]
+  return { status, message }
+}
