@@ -54,6 +54,22 @@ const registry = {
   ZH_GRANT_MISMATCH: [403, 'The grant is for another identity, service, action, certificate or router.'],
 
   // webhooks (layer 7): owned by src/webhooks/
+  ZH_WEBHOOK_SCHEME_UNKNOWN: [500, 'No webhook scheme by that name; use one of listSchemes() (standard, github, stripe, ...).'],
+  ZH_WEBHOOK_OPTIONS_INVALID: [500, 'The webhook sign or verify options are incomplete or invalid; fix the named option.'],
+  ZH_WEBHOOK_SECRET_INVALID: [500, 'The configured webhook secret or key is not in the format this scheme expects; copy it again from the provider.'],
+  ZH_WEBHOOK_BODY_NOT_RAW: [500, 'Pass the raw request body as bytes (Buffer or Uint8Array), read before any JSON parsing.'],
+  ZH_WEBHOOK_BODY_TOO_LARGE: [413, 'The webhook body is larger than the limit; send a smaller body or raise maxBodyBytes.'],
+  ZH_WEBHOOK_BODY_INVALID: [400, 'The webhook body could not be read as this scheme requires (JSON or form); send the body the provider sent.'],
+  ZH_WEBHOOK_HEADER_MISSING: [400, 'A webhook header this scheme needs is missing; send the named header.'],
+  ZH_WEBHOOK_HEADER_MALFORMED: [400, 'A webhook header is malformed or duplicated; send the named header once, in the scheme\'s format.'],
+  ZH_WEBHOOK_HEADER_TOO_LARGE: [431, 'A webhook header is longer than the limit; send a shorter header or raise maxHeaderBytes.'],
+  ZH_WEBHOOK_TIMESTAMP_INVALID: [400, 'The webhook timestamp must be whole decimal Unix seconds; send it unmodified.'],
+  ZH_WEBHOOK_TIMESTAMP_STALE: [401, 'The webhook timestamp is older than the tolerance; re-send the message freshly signed, and check both clocks.'],
+  ZH_WEBHOOK_TIMESTAMP_FUTURE: [401, 'The webhook timestamp is further in the future than the tolerance; check the sender\'s clock.'],
+  ZH_WEBHOOK_SIGNATURE_INVALID: [401, 'No webhook signature matches the body and the configured secrets; check the secret and send the body unmodified.'],
+  ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED: [401, 'The webhook carries no signature of a version this verifier holds a key for; configure a matching secret or key.'],
+  ZH_WEBHOOK_REPLAYED: [409, 'This webhook id was already accepted; a repeat is ignored. Send a new message with a new id.'],
+  ZH_WEBHOOK_REPLAY_STORE_FAILED: [503, 'The replay store could not record the webhook id; the message was not accepted, retry later.'],
 } as const satisfies Record<string, readonly [number, string]>
 
 /** Every stable error code zerohook can raise. */

@@ -1,0 +1,60 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+
+/** HMAC of the concatenated parts, without copying a large body into one buffer. */
+export function hmac(
+  algorithm: 'sha1' | 'sha256',
+  key: Uint8Array,
+  ...parts: readonly (string | Uint8Array)[]
+): Buffer {
+  const mac = createHmac(algorithm, key)
+  for (const part of parts) mac.update(part)
+  return mac.digest()
+}
+
+/** SHA-256 of the concatenated parts. */
+export function sha256(...parts: readonly (string | Uint8Array)[]): Buffer {
+  const hash = createHash('sha256')
+  for (const part of parts) hash.update(part)
+  return hash.digest()
+}
+
+/**
+ * Constant-time comparison of an expected digest with a presented one. The expected length is
+ * public (the digest size), so a length mismatch may return early without leaking the secret.
+ */
+export function digestEqual(expected: Uint8Array, presented: Uint8Array | undefined): boolean {
+  if (presented === undefined || presented.length !== expected.length) return false
+  return timingSafeEqual(expected, presented)
+}
+
+// A per-process key so that comparing two secret strings compares equal-length MACs: neither
+// the secret's length nor a common prefix shows in the timing.
+const compareKey = randomBytes(32)
+
+/** Constant-time comparison of two secret values of any lengths (a token against the secret). */
+export function secretEqual(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  return timingSafeEqual(hmac('sha256', compareKey, a), hmac('sha256', compareKey, b))
+}
+
+const HEX = /^(?:[0-9a-fA-F]{2})+$/
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/** Strict hex decoding: undefined for anything but whole bytes of hex digits. */
+export function fromHex(text: string): Buffer | undefined {
+  return HEX.test(text) ? Buffer.from(text, 'hex') : undefined
+}
+
+/** Strict padded base64 decoding (Node's decoder silently skips junk; this refuses it). */
+export function fromBase64(text: string): Buffer | undefined {
+  return text.length > 0 && BASE64.test(text) ? Buffer.from(text, 'base64') : undefined
+}
+
+/** Body bytes from what a signer passes (a string is encoded as UTF-8). */
+export function toBytes(body: Uint8Array | string): Uint8Array {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body
+}
+
+/** A replay id for schemes that carry none: a digest of what makes this request unique. */
+export function digestId(...parts: readonly (string | Uint8Array)[]): string {
+  return `sha256:${sha256(...parts).toString('hex')}`
+}

@@ -1,0 +1,52 @@
+import { ZhError } from '../errors.js'
+import { bitbucket } from './schemes/bitbucket.js'
+import { discord } from './schemes/discord.js'
+import { github } from './schemes/github.js'
+import { gitlab } from './schemes/gitlab.js'
+import { linear } from './schemes/linear.js'
+import { paddle } from './schemes/paddle.js'
+import { shopify } from './schemes/shopify.js'
+import { slack } from './schemes/slack.js'
+import { standard } from './schemes/standard.js'
+import { stripe } from './schemes/stripe.js'
+import { svix } from './schemes/svix.js'
+import { twilio } from './schemes/twilio.js'
+import { zoom } from './schemes/zoom.js'
+import type { SchemeName, WebhookScheme } from './types.js'
+
+const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
+  [
+    standard,
+    github,
+    stripe,
+    slack,
+    shopify,
+    gitlab,
+    twilio,
+    discord,
+    svix,
+    linear,
+    zoom,
+    paddle,
+    bitbucket,
+  ].map((scheme) => [scheme.name, scheme]),
+)
+
+/** The scheme registered under `name`, or ZH_WEBHOOK_SCHEME_UNKNOWN. */
+export function getScheme(name: string): WebhookScheme {
+  const scheme = typeof name === 'string' ? schemes.get(name) : undefined
+  if (!scheme) throw new ZhError('ZH_WEBHOOK_SCHEME_UNKNOWN', String(name))
+  return scheme
+}
+
+/**
+ * The names of every built-in scheme.
+ *
+ * @example
+ * ```ts
+ * listSchemes() // ['standard', 'github', 'stripe', ...]
+ * ```
+ */
+export function listSchemes(): SchemeName[] {
+  return [...schemes.keys()] as SchemeName[]
+}

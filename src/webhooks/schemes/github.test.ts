@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { signWebhook } from '../sign.js'
+import { verifyWebhook } from '../verify.js'
+import { expectCode, omit, runCompliance } from './compliance.test-util.js'
+
+const A = "It's a Secret to Everybody"
+const B = 'another secret'
+
+runCompliance({
+  scheme: 'github',
+  materials: [
+    { sign: { secret: A }, verify: { secret: A } },
+    { sign: { secret: B }, verify: { secret: B } },
+  ],
+  signatureHeader: 'X-Hub-Signature-256',
+  idHeader: 'X-GitHub-Delivery',
+  idSigned: false,
+  garbageCode: 'ZH_WEBHOOK_HEADER_MALFORMED',
+})
+
+describe('github specifics', () => {
+  const body = Buffer.from('Hello, World!')
+  const id = '72d3162e-cc78-11e3-81ab-4c9367dc0958'
+
+  it('accepts the legacy sha1 header only when asked', async () => {
+    const signed = signWebhook({ scheme: 'github', secret: A, body, id, legacySha1: true })
+    expect(signed['X-Hub-Signature']).toMatch(/^sha1=[0-9a-f]{40}$/)
+    const legacy = omit(signed, 'X-Hub-Signature-256')
+    await expectCode(
+      verifyWebhook({ scheme: 'github', secret: A, headers: legacy, body }),
+      'ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED',
+    )
+    await expect(
+      verifyWebhook({ scheme: 'github', secret: A, headers: legacy, body, legacySha1: true }),
+    ).resolves.toMatchObject({ id })
+  })
+
+  it('refuses an unknown algorithm prefix and a missing delivery id', async () => {
+    const signed = signWebhook({ scheme: 'github', secret: A, body, id })
+    const sha512 = {
+      ...signed,
+      'X-Hub-Signature-256': signed['X-Hub-Signature-256']!.replace('sha256=', 'sha512='),
+    }
+    await expectCode(
+      verifyWebhook({ scheme: 'github', secret: A, headers: sha512, body }),
+      'ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED',
+    )
+    const noId = omit(signed, 'X-GitHub-Delivery')
+    await expectCode(
+      verifyWebhook({ scheme: 'github', secret: A, headers: noId, body }),
+      'ZH_WEBHOOK_HEADER_MISSING',
+    )
+  })
+
+  it('refuses an empty secret', async () => {
+    const headers = signWebhook({ scheme: 'github', secret: A, body, id })
+    await expectCode(
+      verifyWebhook({ scheme: 'github', secret: '', headers, body }),
+      'ZH_WEBHOOK_SECRET_INVALID',
+    )
+  })
+})
