@@ -15,61 +15,289 @@ const registry = {
   ZH_CONNECT_FAILED: [502, 'Could not reach the server; check the URL and that it is running.'],
 
   // authentication and authorization at the controller
-  ZH_AUTH_CLIENT_CERT_REQUIRED: [401, 'This route needs a client certificate of this network; pass an identity file.'],
-  ZH_AUTH_CERT_INVALID: [401, 'The client certificate is not valid for this network; re-enroll the identity.'],
-  ZH_AUTH_CERT_REVOKED: [401, 'The client certificate was revoked; create and enroll a new identity.'],
+  ZH_AUTH_CLIENT_CERT_REQUIRED: [
+    401,
+    'This route needs a client certificate of this network; pass an identity file.',
+  ],
+  ZH_AUTH_CERT_INVALID: [
+    401,
+    'The client certificate is not valid for this network; re-enroll the identity.',
+  ],
+  ZH_AUTH_CERT_REVOKED: [
+    401,
+    'The client certificate was revoked; create and enroll a new identity.',
+  ],
   ZH_AUTH_ADMIN_REQUIRED: [403, 'This route needs an admin identity; use the admin identity file.'],
   ZH_IDENTITY_DISABLED: [403, 'The identity is disabled; ask an admin to enable it.'],
   ZH_IDENTITY_DELETED: [403, 'The identity no longer exists; ask an admin for a new one.'],
 
   // model
-  ZH_IDENTITY_NOT_FOUND: [404, 'No identity with that name or id; list them with `zerohook identity list`.'],
-  ZH_SERVICE_NOT_FOUND: [404, 'No service with that name or id; list them with `zerohook service list`.'],
-  ZH_POLICY_NOT_FOUND: [404, 'No policy with that name or id; list them with `zerohook policy list`.'],
-  ZH_ROUTER_NOT_FOUND: [404, 'No router with that name or id; list them with `zerohook router list`.'],
+  ZH_IDENTITY_NOT_FOUND: [
+    404,
+    'No identity with that name or id; list them with `zerohook identity list`.',
+  ],
+  ZH_SERVICE_NOT_FOUND: [
+    404,
+    'No service with that name or id; list them with `zerohook service list`.',
+  ],
+  ZH_POLICY_NOT_FOUND: [
+    404,
+    'No policy with that name or id; list them with `zerohook policy list`.',
+  ],
+  ZH_ROUTER_NOT_FOUND: [
+    404,
+    'No router with that name or id; list them with `zerohook router list`.',
+  ],
   ZH_NAME_TAKEN: [409, 'That name is already used; pick another or update the existing entry.'],
-  ZH_NAME_INVALID: [400, 'Names are 1-64 characters: letters, digits, ".", "_" and "-", starting with a letter or digit.'],
-  ZH_ROLE_INVALID: [400, 'Roles are "#attribute", "@name" or "#all"; attributes use letters, digits, ".", "_" and "-".'],
+  ZH_NAME_INVALID: [
+    400,
+    'Names are 1-64 characters: letters, digits, ".", "_" and "-", starting with a letter or digit.',
+  ],
+  ZH_ROLE_INVALID: [
+    400,
+    'Roles are "#attribute", "@name" or "#all"; attributes use letters, digits, ".", "_" and "-".',
+  ],
   ZH_ATTRIBUTE_INVALID: [400, 'Attributes are 1-64 characters: letters, digits, ".", "_" and "-".'],
 
   // PKI
-  ZH_CSR_INVALID: [400, 'The certificate signing request could not be parsed or its signature is wrong; generate a new one.'],
+  ZH_CSR_INVALID: [
+    400,
+    'The certificate signing request could not be parsed or its signature is wrong; generate a new one.',
+  ],
   ZH_CSR_KEY_UNSUPPORTED: [400, 'The CSR key type is not accepted; use ECDSA P-256 or Ed25519.'],
-  ZH_CSR_SUBJECT_INVALID: [400, 'The CSR subject must be CN=<identity id> of the identity being enrolled.'],
+  ZH_CSR_SUBJECT_INVALID: [
+    400,
+    'The CSR subject must be CN=<identity id> of the identity being enrolled.',
+  ],
   ZH_CERT_INVALID: [400, 'The certificate could not be parsed; check the PEM.'],
-  ZH_CERT_CHAIN_INVALID: [401, 'The certificate does not chain to this network CA, or is expired; re-enroll.'],
+  ZH_CERT_CHAIN_INVALID: [
+    401,
+    'The certificate does not chain to this network CA, or is expired; re-enroll.',
+  ],
   ZH_CERT_EKU_INVALID: [401, 'The certificate lacks the required extended key usage; re-enroll.'],
-  ZH_CA_FINGERPRINT_MISMATCH: [400, 'The CA bundle does not match the fingerprint in the enrollment token; you may be talking to the wrong controller.'],
-  ZH_SERVER_IDENTITY_INVALID: [502, 'The server certificate does not name the expected zerohook component; check the URL.'],
+  ZH_CA_FINGERPRINT_MISMATCH: [
+    400,
+    'The CA bundle does not match the fingerprint in the enrollment token; you may be talking to the wrong controller.',
+  ],
+  ZH_SERVER_IDENTITY_INVALID: [
+    502,
+    'The server certificate does not name the expected zerohook component; check the URL.',
+  ],
 
   // enrollment
-  ZH_ENROLL_TOKEN_INVALID: [401, 'The enrollment token is malformed or its signature is wrong; ask an admin for a new token.'],
-  ZH_ENROLL_TOKEN_EXPIRED: [401, 'The enrollment token has expired; ask an admin to re-issue it (`zerohook identity create`).'],
-  ZH_ENROLL_TOKEN_USED: [409, 'The enrollment token was already used; ask an admin for a new identity or token.'],
-  ZH_ENROLL_NETWORK_MISMATCH: [401, 'The enrollment token belongs to another network; use a token of this controller.'],
+  ZH_ENROLL_TOKEN_INVALID: [
+    401,
+    'The enrollment token is malformed or its signature is wrong; ask an admin for a new token.',
+  ],
+  ZH_ENROLL_TOKEN_EXPIRED: [
+    401,
+    'The enrollment token has expired; ask an admin to re-issue it (`zerohook identity create`).',
+  ],
+  ZH_ENROLL_TOKEN_USED: [
+    409,
+    'The enrollment token was already used; ask an admin for a new identity or token.',
+  ],
+  ZH_ENROLL_NETWORK_MISMATCH: [
+    401,
+    'The enrollment token belongs to another network; use a token of this controller.',
+  ],
 
   // grants
-  ZH_GRANT_INVALID: [403, 'The grant is malformed or not signed by this controller; fetch fresh grants.'],
+  ZH_GRANT_INVALID: [
+    403,
+    'The grant is malformed or not signed by this controller; fetch fresh grants.',
+  ],
   ZH_GRANT_EXPIRED: [403, 'The grant has expired; fetch fresh grants.'],
-  ZH_GRANT_MISMATCH: [403, 'The grant is for another identity, service, action, certificate or router.'],
+  ZH_GRANT_MISMATCH: [
+    403,
+    'The grant is for another identity, service, action, certificate or router.',
+  ],
 
   // webhooks (layer 7): owned by src/webhooks/
-  ZH_WEBHOOK_SCHEME_UNKNOWN: [500, 'No webhook scheme by that name; use one of listSchemes() (standard, github, stripe, ...).'],
-  ZH_WEBHOOK_OPTIONS_INVALID: [500, 'The webhook sign or verify options are incomplete or invalid; fix the named option.'],
-  ZH_WEBHOOK_SECRET_INVALID: [500, 'The configured webhook secret or key is not in the format this scheme expects; copy it again from the provider.'],
-  ZH_WEBHOOK_BODY_NOT_RAW: [500, 'Pass the raw request body as bytes (Buffer or Uint8Array), read before any JSON parsing.'],
-  ZH_WEBHOOK_BODY_TOO_LARGE: [413, 'The webhook body is larger than the limit; send a smaller body or raise maxBodyBytes.'],
-  ZH_WEBHOOK_BODY_INVALID: [400, 'The webhook body could not be read as this scheme requires (JSON or form); send the body the provider sent.'],
-  ZH_WEBHOOK_HEADER_MISSING: [400, 'A webhook header this scheme needs is missing; send the named header.'],
-  ZH_WEBHOOK_HEADER_MALFORMED: [400, 'A webhook header is malformed or duplicated; send the named header once, in the scheme\'s format.'],
-  ZH_WEBHOOK_HEADER_TOO_LARGE: [431, 'A webhook header is longer than the limit; send a shorter header or raise maxHeaderBytes.'],
-  ZH_WEBHOOK_TIMESTAMP_INVALID: [400, 'The webhook timestamp must be whole decimal Unix seconds; send it unmodified.'],
-  ZH_WEBHOOK_TIMESTAMP_STALE: [401, 'The webhook timestamp is older than the tolerance; re-send the message freshly signed, and check both clocks.'],
-  ZH_WEBHOOK_TIMESTAMP_FUTURE: [401, 'The webhook timestamp is further in the future than the tolerance; check the sender\'s clock.'],
-  ZH_WEBHOOK_SIGNATURE_INVALID: [401, 'No webhook signature matches the body and the configured secrets; check the secret and send the body unmodified.'],
-  ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED: [401, 'The webhook carries no signature of a version this verifier holds a key for; configure a matching secret or key.'],
-  ZH_WEBHOOK_REPLAYED: [409, 'This webhook id was already accepted; a repeat is ignored. Send a new message with a new id.'],
-  ZH_WEBHOOK_REPLAY_STORE_FAILED: [503, 'The replay store could not record the webhook id; the message was not accepted, retry later.'],
+  ZH_WEBHOOK_SCHEME_UNKNOWN: [
+    500,
+    'No webhook scheme by that name; use one of listSchemes() (standard, github, stripe, ...).',
+  ],
+  ZH_WEBHOOK_OPTIONS_INVALID: [
+    500,
+    'The webhook sign or verify options are incomplete or invalid; fix the named option.',
+  ],
+  ZH_WEBHOOK_SECRET_INVALID: [
+    500,
+    'The configured webhook secret or key is not in the format this scheme expects; copy it again from the provider.',
+  ],
+  ZH_WEBHOOK_BODY_NOT_RAW: [
+    500,
+    'Pass the raw request body as bytes (Buffer or Uint8Array), read before any JSON parsing.',
+  ],
+  ZH_WEBHOOK_BODY_TOO_LARGE: [
+    413,
+    'The webhook body is larger than the limit; send a smaller body or raise maxBodyBytes.',
+  ],
+  ZH_WEBHOOK_BODY_INVALID: [
+    400,
+    'The webhook body could not be read as this scheme requires (JSON or form); send the body the provider sent.',
+  ],
+  ZH_WEBHOOK_HEADER_MISSING: [
+    400,
+    'A webhook header this scheme needs is missing; send the named header.',
+  ],
+  ZH_WEBHOOK_HEADER_MALFORMED: [
+    400,
+    "A webhook header is malformed or duplicated; send the named header once, in the scheme's format.",
+  ],
+  ZH_WEBHOOK_HEADER_TOO_LARGE: [
+    431,
+    'A webhook header is longer than the limit; send a shorter header or raise maxHeaderBytes.',
+  ],
+  ZH_WEBHOOK_TIMESTAMP_INVALID: [
+    400,
+    'The webhook timestamp must be whole decimal Unix seconds; send it unmodified.',
+  ],
+  ZH_WEBHOOK_TIMESTAMP_STALE: [
+    401,
+    'The webhook timestamp is older than the tolerance; re-send the message freshly signed, and check both clocks.',
+  ],
+  ZH_WEBHOOK_TIMESTAMP_FUTURE: [
+    401,
+    "The webhook timestamp is further in the future than the tolerance; check the sender's clock.",
+  ],
+  ZH_WEBHOOK_SIGNATURE_INVALID: [
+    401,
+    'No webhook signature matches the body and the configured secrets; check the secret and send the body unmodified.',
+  ],
+  ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED: [
+    401,
+    'The webhook carries no signature of a version this verifier holds a key for; configure a matching secret or key.',
+  ],
+  ZH_WEBHOOK_REPLAYED: [
+    409,
+    'This webhook id was already accepted; a repeat is ignored. Send a new message with a new id.',
+  ],
+  ZH_WEBHOOK_REPLAY_STORE_FAILED: [
+    503,
+    'The replay store could not record the webhook id; the message was not accepted, retry later.',
+  ],
+  ZH_WEBHOOK_IN_PROGRESS: [409, 'This webhook id is being processed right now; retry later.'],
+  ZH_WEBHOOK_HANDLER_FAILED: [
+    500,
+    'The webhook handler failed; the id was released, so a retry of the same message is accepted.',
+  ],
+  ZH_WEBHOOK_BODY_INCOMPLETE: [
+    400,
+    'The webhook body was cut short (aborted, or shorter than its Content-Length); send the whole body.',
+  ],
+  ZH_WEBHOOK_IP_FORBIDDEN: [
+    403,
+    "The caller's address is not on this receiver's IP allow-list; call from an allowed network or extend the list.",
+  ],
+  ZH_WEBHOOK_TOKEN_MISSING: [
+    401,
+    'This receiver needs "Authorization: Bearer <token>"; send the configured token.',
+  ],
+  ZH_WEBHOOK_TOKEN_INVALID: [
+    401,
+    'The bearer token is not one this receiver accepts; send the configured token.',
+  ],
+  ZH_WEBHOOK_CLIENT_CERT_REQUIRED: [
+    401,
+    'This receiver needs a client certificate its CA trusts (mTLS); connect with one.',
+  ],
+  ZH_WEBHOOK_CLIENT_CERT_FORBIDDEN: [
+    403,
+    "The client certificate is valid but not on this receiver's allow-list; use an allowed certificate.",
+  ],
+  ZH_SENDER_OPTIONS_INVALID: [
+    500,
+    'The webhook sender options are incomplete or invalid; fix the named option.',
+  ],
+  ZH_SENDER_MESSAGE_INVALID: [
+    400,
+    'The message is invalid: id is 1-256 printable characters without commas, type a non-empty string, data JSON.',
+  ],
+  ZH_SENDER_ENDPOINT_INVALID: [
+    400,
+    'The endpoint must be an absolute http(s) URL without credentials; fix the URL.',
+  ],
+  ZH_SENDER_BODY_TOO_LARGE: [
+    413,
+    "The serialized message is larger than the sender's maxBodyBytes; send less data or raise the limit.",
+  ],
+  ZH_SENDER_ENDPOINT_DISABLED: [
+    410,
+    'The endpoint answered 410 Gone and was disabled; fix it, then call enableEndpoint() to send again.',
+  ],
+  ZH_SENDER_CLOSED: [503, 'The sender was closed; create a new one to send.'],
+  ZH_SENDER_STORE_FAILED: [
+    503,
+    'The outbox could not be read or written; check the database file and the disk.',
+  ],
+  ZH_SENDER_TIMEOUT: [
+    504,
+    'The endpoint did not answer within the timeout; the message will be retried.',
+  ],
+  ZH_SENDER_CONNECT_FAILED: [
+    502,
+    'Could not reach the endpoint (DNS, connection or TLS failure); the message will be retried.',
+  ],
+  ZH_SENDER_ADDRESS_BLOCKED: [
+    403,
+    'The endpoint resolves to a private, loopback, link-local or metadata address; use a public endpoint or allow its range explicitly.',
+  ],
+  ZH_SENDER_HTTPS_REQUIRED: [
+    403,
+    'The SSRF guard sends over HTTPS only; use an https:// endpoint.',
+  ],
+
+  // wire (framing, circuits): owned by src/wire/
+  ZH_WIRE_PROTOCOL: [
+    502,
+    'The peer broke the zerohook wire protocol, so the connection was closed; check that both ends run compatible zerohook versions.',
+  ],
+  ZH_WIRE_FRAME_TOO_LARGE: [
+    502,
+    'The peer sent a frame longer than its limit (64 KiB payload, 16 KiB circuit metadata), so the connection was closed; check that both ends run compatible zerohook versions.',
+  ],
+  ZH_WIRE_FRAME_TYPE_UNKNOWN: [
+    502,
+    'The peer sent a frame of an unknown type, so the connection was closed; upgrade the older end so both run compatible zerohook versions.',
+  ],
+  ZH_WIRE_FLOW_CONTROL: [
+    502,
+    'The peer sent more data than its flow-control credit allowed, so the connection was closed; check that both ends run compatible zerohook versions.',
+  ],
+  ZH_WIRE_KEEPALIVE_TIMEOUT: [
+    504,
+    'The peer stopped answering keepalive pings, so the connection was closed; check the network path and that the peer is running.',
+  ],
+  ZH_WIRE_PEER_NOT_READING: [
+    503,
+    "The peer stopped reading while control frames piled up past the limit, so the connection was closed; check the peer's health and load.",
+  ],
+  ZH_WIRE_TOO_MANY_CIRCUITS: [
+    503,
+    'The connection already carries its maximum number of circuits; close idle circuits or retry later.',
+  ],
+  ZH_WIRE_CIRCUIT_REFUSED: [
+    503,
+    'The peer does not accept circuits on this connection; check that you dialed the right component.',
+  ],
+  ZH_WIRE_CIRCUIT_RESET: [
+    502,
+    'The peer reset the circuit; the detail carries its reason. Retry, or fix the cause it names.',
+  ],
+  ZH_WIRE_CIRCUIT_CLOSED: [
+    502,
+    'The peer closed the circuit before finishing its side; retry the request.',
+  ],
+  ZH_WIRE_CHANNEL_CLOSED: [
+    502,
+    'The connection to the peer closed, ending its circuits; reconnect and retry.',
+  ],
+  ZH_WIRE_ARGUMENT_INVALID: [
+    500,
+    'A wire call got an invalid argument (metadata over 16 KiB, a message over 64 KiB, or a code that is not 1-64 of A-Z, 0-9 and _); fix the caller.',
+  ],
 } as const satisfies Record<string, readonly [number, string]>
 
 /** Every stable error code zerohook can raise. */

@@ -1,0 +1,16 @@
+/** Runs `fn` n times in sequence and returns the rate. */
+export async function timed(
+  n: number,
+  fn: (i: number) => Promise<void>,
+): Promise<{ perSecond: number; ms: number }> {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) await fn(i)
+  const ms = Number(process.hrtime.bigint() - start) / 1e6
+  return { perSecond: (n * 1000) / ms, ms }
+}
+
+/** Prints one benchmark figure as an aligned line. */
+export function report(group: string, what: string, value: number, unit = ''): void {
+  const shown = value >= 100 ? value.toFixed(0) : value.toFixed(2)
+  process.stdout.write(`${group.padEnd(12)} ${what.padEnd(90)} ${shown}${unit}\n`)
+}

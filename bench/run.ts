@@ -1,0 +1,8 @@
+import { benchController } from './controller.js'
+
+/** `npm run bench`: every benchmark, one after the other, in one process. */
+const suites: Record<string, () => Promise<void>> = { controller: benchController }
+const only = process.argv.slice(2)
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length === 0 || only.includes(name)) await run()
+}

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto'
+import type { TLSSocket } from 'node:tls'
+import type { FastifyRequest } from 'fastify'
+import { ZhError } from '../../errors.js'
+import type { ControllerContext } from '../context.js'
+import { findCertificate } from '../model/certificates.js'
+import { requireActiveIdentity, type Identity } from '../model/identities.js'
+import { getEntity } from '../model/entities.js'
+
+/** Who is calling, proven by a client certificate this controller issued and has not revoked. */
+export interface Principal {
+  id: string
+  kind: 'identity' | 'router'
+  fingerprint: string
+  identity?: Identity
+}
+
+/** How much a route asks of its caller. */
+export type Access = 'public' | 'principal' | 'identity' | 'router' | 'admin'
+
+/**
+ * Authenticates the TLS client certificate of a request. The handshake asked for a certificate
+ * but let clients without one through (so enrollment works); this is where routes that need one
+ * refuse.
+ */
+export function authenticate(ctx: ControllerContext, req: FastifyRequest): Principal {
+  const socket = req.raw.socket as TLSSocket
+  const cert = socket.getPeerCertificate()
+  if (!cert || !cert.raw) throw new ZhError('ZH_AUTH_CLIENT_CERT_REQUIRED')
+  if (!socket.authorized)
+    throw new ZhError('ZH_AUTH_CERT_INVALID', String(socket.authorizationError))
+  const fingerprint = createHash('sha256').update(cert.raw).digest('hex')
+  const record = findCertificate(ctx.db, fingerprint)
+  if (!record || record.principalKind === 'controller')
+    throw new ZhError('ZH_AUTH_CERT_INVALID', 'not issued to a principal')
+  if (record.principalKind === 'router') {
+    if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
+    getEntity(ctx.db, 'routers', record.principalId)
+    return { id: record.principalId, kind: 'router', fingerprint }
+  }
+  const identity = requireActiveIdentity(ctx.db, record.principalId)
+  if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
+  return { id: identity.id, kind: 'identity', fingerprint, identity }
+}
+
+/** Applies a route's access level; returns the principal when one is required. */
+export function authorize(
+  ctx: ControllerContext,
+  req: FastifyRequest,
+  access: Access,
+): Principal | undefined {
+  if (access === 'public') return undefined
+  const principal = authenticate(ctx, req)
+  if (access === 'identity' && principal.kind !== 'identity')
+    throw new ZhError('ZH_AUTH_CERT_INVALID', 'an identity certificate is required')
+  if (access === 'router' && principal.kind !== 'router')
+    throw new ZhError('ZH_AUTH_CERT_INVALID', 'a router certificate is required')
+  if (access === 'admin' && principal.identity?.kind !== 'admin')
+    throw new ZhError('ZH_AUTH_ADMIN_REQUIRED')
+  return principal
+}

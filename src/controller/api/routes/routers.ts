@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify'
+import type { ControllerContext } from '../../context.js'
+import { getEntity, listEntities } from '../../model/entities.js'
+import { createRouter, removeRouter } from '../../ops/routers.js'
+import { addRoute } from '../route.js'
+import { createEntityBody, enrollment, entity, refParams } from '../schemas.js'
+
+/** Admin routes for routers. */
+export function routerRoutes(app: FastifyInstance, ctx: ControllerContext): void {
+  const base = { access: 'admin', tags: ['routers'] } as const
+  const one = { type: 'object', properties: { router: entity }, required: ['router'] } as const
+  addRoute(app, ctx, {
+    ...base,
+    method: 'GET',
+    url: '/v1/routers',
+    summary: 'List routers',
+    response: {
+      type: 'object',
+      properties: { routers: { type: 'array', items: entity } },
+      required: ['routers'],
+    },
+    handler: () => ({ routers: listEntities(ctx.db, 'routers') }),
+  })
+  addRoute(app, ctx, {
+    ...base,
+    method: 'POST',
+    url: '/v1/routers',
+    summary: 'Create a router; the answer holds its one-time enrollment token',
+    body: createEntityBody,
+    status: 201,
+    response: {
+      type: 'object',
+      properties: { router: entity, enrollment },
+      required: ['router', 'enrollment'],
+    },
+    handler: ({ body }) =>
+      createRouter(ctx, {
+        name: body.name as string,
+        attributes: body.attributes as string[] | undefined,
+      }),
+  })
+  addRoute(app, ctx, {
+    ...base,
+    method: 'GET',
+    url: '/v1/routers/:ref',
+    summary: 'Show a router by name or id',
+    params: refParams,
+    response: one,
+    handler: ({ params }) => ({ router: getEntity(ctx.db, 'routers', params.ref!) }),
+  })
+  addRoute(app, ctx, {
+    ...base,
+    method: 'DELETE',
+    url: '/v1/routers/:ref',
+    summary: 'Delete a router and revoke its certificates',
+    params: refParams,
+    response: one,
+    handler: ({ params }) => ({ router: removeRouter(ctx, params.ref!) }),
+  })
+}

@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pino from 'pino'
+import { loadIdentity, type IdentityFile } from '../sdk/identity-file.js'
+import type { ControllerSettings } from './context.js'
+import { initController } from './init.js'
+import { runController, type RunningController } from './run.js'
+
+/** An in-process controller on a loopback port picked by the OS, for API-level tests. */
+export interface TestController extends RunningController {
+  dir: string
+  admin: IdentityFile
+  /** Every row of every table, for "the store is unchanged" assertions. */
+  dump(): Record<string, unknown[]>
+  stop(): Promise<void>
+}
+
+/** Creates and starts a controller in a fresh temporary directory. */
+export async function startTestController(
+  opts: { network?: string; settings?: Partial<ControllerSettings> } = {},
+): Promise<TestController> {
+  const dir = await mkdtemp(join(tmpdir(), 'zh-ctrl-'))
+  await initController({ dir, network: opts.network ?? 'test', listen: '127.0.0.1:0' })
+  const running = await runController({
+    dir,
+    settings: opts.settings,
+    log: pino({ level: 'silent' }),
+  })
+  const admin = await loadIdentity(join(dir, 'admin.json'))
+  const tables = [
+    'meta',
+    'identities',
+    'routers',
+    'services',
+    'service_policies',
+    'router_policies',
+    'enrollments',
+    'certificates',
+  ]
+  return {
+    ...running,
+    dir,
+    admin,
+    dump: () =>
+      Object.fromEntries(
+        tables.map((t) => [t, running.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]),
+      ),
+    stop: async () => {
+      await running.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

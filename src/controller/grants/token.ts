@@ -1,0 +1,117 @@
+import { randomUUID, type KeyObject } from 'node:crypto'
+import { SignJWT, errors, jwtVerify } from 'jose'
+import { ZhError } from '../../errors.js'
+import type { Action } from '../policy/types.js'
+
+const TYP = 'zh-grant+jwt'
+
+/** A grant: permission for one identity, holding one certificate, to dial or bind one service. */
+export interface GrantClaims {
+  /** Identity id. */
+  sub: string
+  net: string
+  /** Service id and name. */
+  svc: string
+  sn: string
+  act: Action
+  /** SHA-256 fingerprint (hex) of the identity's certificate the grant is bound to. */
+  cfp: string
+  /** Router ids the grant may be used on. */
+  rtr: string[]
+  jti: string
+  exp: number
+}
+
+/** Signs a grant (EdDSA). */
+export async function signGrant(
+  key: { privateKey: KeyObject; kid: string },
+  claims: Omit<GrantClaims, 'jti' | 'exp'>,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<{ token: string; claims: GrantClaims }> {
+  const jti = randomUUID()
+  const exp = Math.floor(now / 1000) + ttlSeconds
+  const token = await new SignJWT({
+    net: claims.net,
+    svc: claims.svc,
+    sn: claims.sn,
+    act: claims.act,
+    cfp: claims.cfp,
+    rtr: claims.rtr,
+  })
+    .setProtectedHeader({ alg: 'EdDSA', typ: TYP, kid: key.kid })
+    .setSubject(claims.sub)
+    .setJti(jti)
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(exp)
+    .sign(key.privateKey)
+  return { token, claims: { ...claims, jti, exp } }
+}
+
+/** What a verifier requires of a grant; unset fields are not checked. */
+export interface GrantExpectation {
+  network: string
+  identityId?: string
+  serviceId?: string
+  serviceName?: string
+  action?: Action
+  fingerprint?: string
+  routerId?: string
+  now?: number
+}
+
+/**
+ * Verifies a grant offline with the controller's public key: signature, type, expiry, and every
+ * field the caller expects (ZH_GRANT_INVALID, ZH_GRANT_EXPIRED, ZH_GRANT_MISMATCH).
+ */
+export async function verifyGrant(
+  token: string,
+  publicKey: KeyObject,
+  expect: GrantExpectation,
+): Promise<GrantClaims> {
+  if (token.length > 8192) throw new ZhError('ZH_GRANT_INVALID', 'too long')
+  let payload: Record<string, unknown>
+  try {
+    payload = (
+      await jwtVerify(token, publicKey, {
+        algorithms: ['EdDSA'],
+        typ: TYP,
+        currentDate: expect.now === undefined ? undefined : new Date(expect.now),
+        clockTolerance: 0,
+      })
+    ).payload
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new ZhError('ZH_GRANT_EXPIRED')
+    throw new ZhError('ZH_GRANT_INVALID', (err as Error).message)
+  }
+  const c = checkClaims(payload)
+  const checks: [bad: boolean, what: string][] = [
+    [c.net !== expect.network, 'network'],
+    [expect.identityId !== undefined && c.sub !== expect.identityId, 'identity'],
+    [expect.serviceId !== undefined && c.svc !== expect.serviceId, 'service'],
+    [expect.serviceName !== undefined && c.sn !== expect.serviceName, 'service'],
+    [expect.action !== undefined && c.act !== expect.action, 'action'],
+    [expect.fingerprint !== undefined && c.cfp !== expect.fingerprint, 'certificate'],
+    [expect.routerId !== undefined && !c.rtr.includes(expect.routerId), 'router'],
+  ]
+  const mismatch = checks.find(([bad]) => bad)?.[1]
+  if (mismatch) throw new ZhError('ZH_GRANT_MISMATCH', mismatch)
+  return c
+}
+
+function checkClaims(p: Record<string, unknown>): GrantClaims {
+  const { sub, net, svc, sn, act, cfp, rtr, jti, exp } = p
+  const ok =
+    typeof sub === 'string' &&
+    typeof net === 'string' &&
+    typeof svc === 'string' &&
+    typeof sn === 'string' &&
+    (act === 'dial' || act === 'bind') &&
+    typeof cfp === 'string' &&
+    Array.isArray(rtr) &&
+    rtr.every((r) => typeof r === 'string') &&
+    typeof jti === 'string' &&
+    typeof exp === 'number'
+  if (!ok) throw new ZhError('ZH_GRANT_INVALID', 'missing or malformed claims')
+  return { sub, net, svc, sn, act, cfp, rtr, jti, exp }
+}

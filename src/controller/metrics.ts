@@ -1,0 +1,43 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** The controller's Prometheus metrics, in a registry of their own (never the global one). */
+export interface ControllerMetrics {
+  registry: Registry
+  requests: Counter<'route' | 'status'>
+  latency: Histogram<'route'>
+  enrollments: Counter<'result'>
+  grants: Counter
+}
+
+/** Creates the controller's metrics registry. */
+export function createControllerMetrics(): ControllerMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'zh_controller_' })
+  return {
+    registry,
+    requests: new Counter({
+      name: 'zh_controller_requests_total',
+      help: 'REST requests by route and status',
+      labelNames: ['route', 'status'],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: 'zh_controller_request_seconds',
+      help: 'REST request latency by route',
+      labelNames: ['route'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers: [registry],
+    }),
+    enrollments: new Counter({
+      name: 'zh_controller_enrollments_total',
+      help: 'Enrollment attempts by result (ok or the ZH_* code)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    grants: new Counter({
+      name: 'zh_controller_grants_issued_total',
+      help: 'Grants signed',
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,79 @@
+import { ZhError } from '../errors.js'
+import { decodeEnrollToken, verifyEnrollToken } from '../controller/enrollment/token.js'
+import type { EnrollResult } from '../controller/ops/enroll.js'
+import { publicKeyFromJwk } from '../controller/signing-key.js'
+import { createKeyAndCsr } from '../pki/csr.js'
+import { fingerprint, splitPemBundle } from '../pki/inspect.js'
+import type { KeyType } from '../pki/keys.js'
+import { verifyCertificate } from '../pki/verify.js'
+import { requestJson, type ClientTls } from './controller-client.js'
+import type { IdentityFile } from './identity-file.js'
+
+/**
+ * Enrolls with a one-time token: fetches the CA bundle and checks it against the token's
+ * fingerprint, checks the controller's certificate and the token's signature against it, makes a
+ * key pair and CSR locally (the private key never leaves this process), and returns the identity.
+ *
+ * @example
+ * const identity = await enrollWithToken(await readFile('jenkins.jwt', 'utf8'))
+ * await saveIdentity('jenkins.json', identity)
+ */
+export async function enrollWithToken(
+  token: string,
+  opts: { keyType?: KeyType } = {},
+): Promise<IdentityFile> {
+  const claims = decodeEnrollToken(token.trim())
+  const first = await requestJson<{ network: string; ca: string }>(
+    claims.url,
+    { mode: 'unverified' },
+    { method: 'GET', path: '/v1/ca' },
+  )
+  const bundle = first.data.ca
+  const caCerts = splitPemBundle(bundle)
+  if (caCerts.length === 0 || !caCerts.some((pem) => fingerprint(pem) === claims.caf)) {
+    throw new ZhError('ZH_CA_FINGERPRINT_MISMATCH', claims.url)
+  }
+  // The unverified connection's server certificate must itself belong to the checked CA.
+  try {
+    verifyCertificate(first.peerCertificate.raw, bundle, {
+      network: claims.net,
+      kind: 'controller',
+    })
+  } catch (err) {
+    throw new ZhError('ZH_SERVER_IDENTITY_INVALID', `${claims.url}: ${(err as Error).message}`)
+  }
+  const tls: ClientTls = { mode: 'verified', network: claims.net, ca: bundle }
+  const network = await requestJson<{ network: string; grantKey: IdentityFile['grantKey'] }>(
+    claims.url,
+    tls,
+    {
+      method: 'GET',
+      path: '/v1/network',
+    },
+  )
+  await verifyEnrollToken(token.trim(), publicKeyFromJwk(network.data.grantKey), {
+    network: claims.net,
+  })
+  const { keyPem, csrPem } = await createKeyAndCsr({
+    commonName: claims.sub,
+    keyType: opts.keyType,
+  })
+  const enrolled = await requestJson<EnrollResult>(claims.url, tls, {
+    method: 'POST',
+    path: '/v1/enroll',
+    body: { token: token.trim(), csr: csrPem },
+  })
+  const r = enrolled.data
+  return {
+    version: 1,
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    network: r.network,
+    controller: r.controller,
+    certificate: r.certificate,
+    key: keyPem,
+    ca: r.ca,
+    grantKey: r.grantKey,
+  }
+}
