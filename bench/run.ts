@@ -1,7 +1,11 @@
 import { benchController } from './controller.js'
+import { benchWebhooks } from './webhooks.js'
 
 /** `npm run bench`: every benchmark, one after the other, in one process. */
-const suites: Record<string, () => Promise<void>> = { controller: benchController }
+const suites: Record<string, () => Promise<void>> = {
+  controller: benchController,
+  webhooks: benchWebhooks,
+}
 const only = process.argv.slice(2)
 for (const [name, run] of Object.entries(suites)) {
   if (only.length === 0 || only.includes(name)) await run()

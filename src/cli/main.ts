@@ -7,6 +7,7 @@ import { entityCommands } from './entities.js'
 import { identityCommands } from './identity.js'
 import { policyCommands } from './policy.js'
 import { quickstartCommand } from './quickstart.js'
+import { secretCommands } from './secret.js'
 
 /** Builds the `zerohook` command tree; cli/ only wires things together. */
 export function buildProgram(): Command {
@@ -27,9 +28,10 @@ export function buildProgram(): Command {
   entityCommands(
     program,
     { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
-    'Manage routers',
+    'Manage and run routers',
   )
   enrollCommands(program)
+  secretCommands(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()
   return program
 }

@@ -40,6 +40,7 @@ export async function cliJson<T>(args: string[]): Promise<T> {
 /** A long-running zerohook process (controller, router, tunnel...). */
 export interface Daemon {
   child: ChildProcess
+  pid: number
   /** Every JSON log line so far. */
   lines: Record<string, unknown>[]
   /** Waits for a log line matching `pred`. */
@@ -55,7 +56,13 @@ const daemons = new Set<Daemon>()
 
 /** Starts `zerohook ARGS` in the background, collecting its JSON log lines from stdout. */
 export function startDaemon(args: string[]): Daemon {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  return startProcess([CLI, ...args])
+}
+
+/** Starts `node ARGV` in the background (stopped by stopAllDaemons), collecting its JSON lines. */
+export function startProcess(argv: string[]): Daemon {
+  const args = argv
+  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Record<string, unknown>[] = []
   const waiters = new Set<() => void>()
   let stderr = ''
@@ -71,6 +78,7 @@ export function startDaemon(args: string[]): Daemon {
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
   const daemon: Daemon = {
     child,
+    pid: child.pid!,
     lines,
     waitFor: (pred, timeoutMs = 20_000) =>
       new Promise((resolveLine, reject) => {

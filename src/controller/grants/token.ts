@@ -19,18 +19,21 @@ export interface GrantClaims {
   /** Router ids the grant may be used on. */
   rtr: string[]
   jti: string
+  /** Issued at, seconds. */
+  iat: number
   exp: number
 }
 
 /** Signs a grant (EdDSA). */
 export async function signGrant(
   key: { privateKey: KeyObject; kid: string },
-  claims: Omit<GrantClaims, 'jti' | 'exp'>,
+  claims: Omit<GrantClaims, 'jti' | 'exp' | 'iat'>,
   ttlSeconds: number,
   now = Date.now(),
 ): Promise<{ token: string; claims: GrantClaims }> {
   const jti = randomUUID()
-  const exp = Math.floor(now / 1000) + ttlSeconds
+  const iat = Math.floor(now / 1000)
+  const exp = iat + ttlSeconds
   const token = await new SignJWT({
     net: claims.net,
     svc: claims.svc,
@@ -42,10 +45,10 @@ export async function signGrant(
     .setProtectedHeader({ alg: 'EdDSA', typ: TYP, kid: key.kid })
     .setSubject(claims.sub)
     .setJti(jti)
-    .setIssuedAt(Math.floor(now / 1000))
+    .setIssuedAt(iat)
     .setExpirationTime(exp)
     .sign(key.privateKey)
-  return { token, claims: { ...claims, jti, exp } }
+  return { token, claims: { ...claims, jti, iat, exp } }
 }
 
 /** What a verifier requires of a grant; unset fields are not checked. */
@@ -100,7 +103,7 @@ export async function verifyGrant(
 }
 
 function checkClaims(p: Record<string, unknown>): GrantClaims {
-  const { sub, net, svc, sn, act, cfp, rtr, jti, exp } = p
+  const { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp } = p
   const ok =
     typeof sub === 'string' &&
     typeof net === 'string' &&
@@ -111,7 +114,8 @@ function checkClaims(p: Record<string, unknown>): GrantClaims {
     Array.isArray(rtr) &&
     rtr.every((r) => typeof r === 'string') &&
     typeof jti === 'string' &&
+    typeof iat === 'number' &&
     typeof exp === 'number'
   if (!ok) throw new ZhError('ZH_GRANT_INVALID', 'missing or malformed claims')
-  return { sub, net, svc, sn, act, cfp, rtr, jti, exp }
+  return { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp }
 }

@@ -1,0 +1,12 @@
+/**
+ * `zerohook`: the endpoint SDK.
+ *
+ * @example
+ * import { enrollWithToken, saveIdentity, loadIdentity } from 'zerohook'
+ * await saveIdentity('jenkins.json', await enrollWithToken(token))
+ * const identity = await loadIdentity('jenkins.json')
+ */
+export { loadIdentity, parseIdentity, saveIdentity, type IdentityFile } from './identity-file.js'
+export { enrollWithToken } from './enroll.js'
+export { ControllerClient } from './controller-client.js'
+export { ZhError, isZhError, type ZhCode } from '../errors.js'
