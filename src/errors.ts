@@ -309,6 +309,40 @@ const registry = {
   ZH_SDK_NO_GRANT: [403, 'This identity may not use this service (no dial or bind grant); ask an admin for a policy.'],
   ZH_SDK_NO_ROUTER: [503, 'No router is reachable for this identity; check the routers are running and allowed by a router policy.'],
   ZH_SDK_CLOSED: [500, 'The zerohook context was closed; create a new one with connect().'],
+
+  // end-to-end layer (sdk): owned by src/sdk/e2e/ and src/sdk/http/
+  ZH_E2E_HANDSHAKE_FAILED: [
+    502,
+    'The end-to-end TLS handshake with the other endpoint failed (it closed the circuit or does not speak zerohook end-to-end TLS); retry, and check both ends run compatible zerohook versions.',
+  ],
+  ZH_E2E_PEER_CERT_INVALID: [
+    502,
+    "The other endpoint's certificate is not a valid identity certificate of this network (another CA, expired, wrong usage, or not an identity), so the circuit was closed; re-enroll that endpoint.",
+  ],
+  ZH_E2E_PEER_GRANT_INVALID: [
+    502,
+    "The other endpoint's grant is forged, expired, of the wrong action, or not bound to its certificate, so the circuit was closed; that endpoint must fetch fresh grants.",
+  ],
+  ZH_E2E_WRONG_SERVICE: [
+    502,
+    "The other endpoint's grant is for another service: the circuit reached the wrong endpoint (a misrouting or a malicious router), so it was closed; check the routers.",
+  ],
+  ZH_E2E_REFUSED: [
+    403,
+    'The other endpoint refused this end-to-end connection (the detail names its reason); fetch fresh grants, or ask an admin for a policy allowing this service.',
+  ],
+  ZH_E2E_TIMEOUT: [
+    504,
+    'The other endpoint did not complete the end-to-end handshake in time; check that it is running and reachable, then retry.',
+  ],
+  ZH_E2E_PROTOCOL: [
+    502,
+    'The other endpoint sent a malformed or oversized end-to-end handshake message, so the circuit was closed; check both ends run compatible zerohook versions.',
+  ],
+  ZH_E2E_URL_INVALID: [
+    400,
+    'Overlay URLs are http://<service-name>/path: the host names the service and the circuit is already end-to-end encrypted, so use http: and a service name.',
+  ],
 } as const satisfies Record<string, readonly [number, string]>
 
 /** Every stable error code zerohook can raise. */

@@ -7,6 +7,7 @@ import { entityCommands } from './entities.js'
 import { identityCommands } from './identity.js'
 import { policyCommands } from './policy.js'
 import { quickstartCommand } from './quickstart.js'
+import { routerRunCommand } from './router.js'
 import { secretCommands } from './secret.js'
 
 /** Builds the `zerohook` command tree; cli/ only wires things together. */
@@ -25,11 +26,12 @@ export function buildProgram(): Command {
     'Manage services',
   )
   policyCommands(program)
-  entityCommands(
+  const router = entityCommands(
     program,
     { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
     'Manage and run routers',
   )
+  routerRunCommand(router)
   enrollCommands(program)
   secretCommands(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()

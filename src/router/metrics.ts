@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** The router's Prometheus metrics, in a registry of their own. */
+export interface RouterMetrics {
+  registry: Registry
+  connections: Gauge
+  connectionsRefused: Counter<'reason'>
+  circuits: Gauge
+  terminators: Gauge
+  bytes: Counter<'direction'>
+  dials: Counter<'result'>
+  teardown: Histogram
+}
+
+/** Creates the router's metrics. */
+export function createRouterMetrics(): RouterMetrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'zh_router_' })
+  const registers = [registry]
+  return {
+    registry,
+    connections: new Gauge({
+      name: 'zh_router_connections',
+      help: 'Authenticated endpoint connections',
+      registers,
+    }),
+    connectionsRefused: new Counter({
+      name: 'zh_router_connections_refused_total',
+      help: 'Connections refused after the handshake, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    circuits: new Gauge({ name: 'zh_router_circuits', help: 'Relayed circuits', registers }),
+    terminators: new Gauge({ name: 'zh_router_terminators', help: 'Bound terminators', registers }),
+    bytes: new Counter({
+      name: 'zh_router_relayed_bytes_total',
+      help: 'Bytes relayed',
+      labelNames: ['direction'],
+      registers,
+    }),
+    dials: new Counter({
+      name: 'zh_router_dials_total',
+      help: 'Dials by result (accepted or the ZH_* code)',
+      labelNames: ['result'],
+      registers,
+    }),
+    teardown: new Histogram({
+      name: 'zh_router_revocation_teardown_seconds',
+      help: 'Time from a pushed revocation to its circuits and terminators being closed',
+      buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+  }
+}

@@ -1,0 +1,106 @@
+import type { Channel, Circuit } from '../wire/index.js'
+
+/** An endpoint connected to this router, proven by its certificate. */
+export interface Session {
+  identityId: string
+  fingerprint: string
+  channel: Channel
+  /** Bindings this endpoint holds here, by the endpoint's binding id. */
+  bindings: Map<number, Terminator>
+}
+
+/** An endpoint hosting a service through this router. */
+export interface Terminator {
+  session: Session
+  binding: number
+  serviceId: string
+  serviceName: string
+  /** When the bind grant expires (ms): unrefreshed, the terminator goes away then. */
+  expiresAt: number
+  circuits: number
+}
+
+/** A relayed circuit: two legs, and who is on each end. */
+export interface Relay {
+  dialer: Session
+  terminator: Terminator
+  serviceId: string
+  dialerLeg: Circuit
+  hostLeg: Circuit
+  openedAt: number
+}
+
+/**
+ * What the router knows right now: sessions, terminators by service, live relays. Revocation
+ * looks circuits up here by identity, fingerprint and service.
+ */
+export class Registry {
+  readonly sessions = new Set<Session>()
+  /** When a pushed change took a permission away, by `identity|service|action` (ms). */
+  private readonly lostAt = new Map<string, number>()
+  readonly relays = new Set<Relay>()
+  private readonly byService = new Map<string, Terminator[]>()
+  private cursor = 0
+
+  /** Adds or replaces (on grant refresh) a binding. */
+  bind(t: Terminator): void {
+    const old = t.session.bindings.get(t.binding)
+    if (old) this.unbind(old)
+    t.session.bindings.set(t.binding, t)
+    const list = this.byService.get(t.serviceId) ?? []
+    list.push(t)
+    this.byService.set(t.serviceId, list)
+  }
+
+  /** Removes a binding (its relays are closed by the caller). */
+  unbind(t: Terminator): void {
+    if (t.session.bindings.get(t.binding) === t) t.session.bindings.delete(t.binding)
+    const list = this.byService.get(t.serviceId)?.filter((x) => x !== t) ?? []
+    if (list.length > 0) this.byService.set(t.serviceId, list)
+    else this.byService.delete(t.serviceId)
+  }
+
+  /** A live terminator for the service: the least loaded, round robin among equals. */
+  pick(serviceId: string, now = Date.now()): Terminator | undefined {
+    const live = (this.byService.get(serviceId) ?? []).filter(
+      (t) => t.expiresAt > now && !t.session.channel.closed,
+    )
+    if (live.length === 0) return undefined
+    const least = Math.min(...live.map((t) => t.circuits))
+    const candidates = live.filter((t) => t.circuits === least)
+    this.cursor = (this.cursor + 1) % candidates.length
+    return candidates[this.cursor]
+  }
+
+  /** Terminators whose grant expired without a refresh. */
+  expired(now = Date.now()): Terminator[] {
+    return [...this.byService.values()].flat().filter((t) => t.expiresAt <= now)
+  }
+
+  /**
+   * Remembers that a permission was taken away: grants for it issued before now are refused,
+   * even though their signature and expiry are still good. Grant seconds are whole, so a grant
+   * of the same second is refused too (fail closed; the endpoint's next refresh fixes it).
+   */
+  forget(identityId: string, serviceId: string, action: string, now = Date.now()): void {
+    this.lostAt.set(`${identityId}|${serviceId}|${action}`, now)
+  }
+
+  /** True when a pushed change removed this permission after the grant was issued. */
+  isLost(identityId: string, serviceId: string, action: string, issuedAtSeconds: number): boolean {
+    const at = this.lostAt.get(`${identityId}|${serviceId}|${action}`)
+    return at !== undefined && issuedAtSeconds * 1000 <= at
+  }
+
+  /** Drops records older than any grant still valid. */
+  pruneLost(maxGrantAgeMs: number, now = Date.now()): void {
+    for (const [key, at] of this.lostAt) if (at < now - maxGrantAgeMs) this.lostAt.delete(key)
+  }
+
+  /** Number of terminators. */
+  get terminators(): number {
+    let n = 0
+    for (const list of this.byService.values()) n += list.length
+    return n
+  }
+}

@@ -1,0 +1,48 @@
+import { ZhError, isZhError } from '../errors.js'
+import type { Circuit } from '../wire/index.js'
+
+/** How long one leg may stay open after the other closed, ms. */
+const HALF_OPEN_MS = 60_000
+
+/** Called with every chunk relayed, for byte counters and the test capture hook. */
+export type RelayTap = (direction: 'dialer-to-host' | 'host-to-dialer', chunk: Buffer) => void
+
+/**
+ * Joins two circuit legs. Each direction is a pipe, so backpressure holds: a leg whose reader is
+ * slow stops taking credit, and this router never buffers more than the two windows. A half-close
+ * crosses as a half-close (the pipe ends the other leg once it has flushed); an error or reset of
+ * one leg resets the other with the same code. `onClosed` runs once both legs are closed.
+ */
+export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => void): void {
+  let open = 2
+  const fail = (other: Circuit) => (err: Error) => {
+    if (other.destroyed) return
+    const code = isZhError(err) ? err.code : 'ZH_WIRE_CIRCUIT_RESET'
+    other.destroy(code === 'ZH_WIRE_CIRCUIT_CLOSED' ? undefined : new ZhError(code))
+  }
+  // A leg that closed without an error may not have ended its pipe (its channel went away): end
+  // the other leg after it flushes, and do not let a peer that never finishes hold it for ever.
+  const closed = (other: Circuit) => () => {
+    open--
+    if (open === 0) return onClosed()
+    if (!other.destroyed) other.end()
+    setTimeout(() => other.destroy(), HALF_OPEN_MS).unref()
+  }
+  a.on('data', (chunk: Buffer) => tap('dialer-to-host', chunk))
+  b.on('data', (chunk: Buffer) => tap('host-to-dialer', chunk))
+  a.pipe(b)
+  b.pipe(a)
+  a.on('error', fail(b))
+  b.on('error', fail(a))
+  a.once('close', closed(b))
+  b.once('close', closed(a))
+}
+
+/** Closes a relay's legs with a code both endpoints see. */
+export function resetLegs(
+  legs: readonly Circuit[],
+  code: Parameters<Circuit['reset']>[0],
+  message?: string,
+): void {
+  for (const leg of legs) if (!leg.destroyed) leg.reset(code, message)
+}

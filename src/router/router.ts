@@ -1,0 +1,152 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger } from 'pino'
+import { publicKeyFromJwk } from '../controller/signing-key.js'
+import { parseHostPort } from '../controller/layout.js'
+import { ZhError } from '../errors.js'
+import { inspectCertificate } from '../pki/inspect.js'
+import type { IdentityFile } from '../sdk/identity-file.js'
+import { startControlClient } from './control.js'
+import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
+import { createRouterMetrics, type RouterMetrics } from './metrics.js'
+import { Registry } from './registry.js'
+import { type RelayTap } from './relay.js'
+import { applyChange, dropTerminator } from './revocation.js'
+import { startSession } from './sessions.js'
+
+/** Options of a router. */
+export interface RouterOptions {
+  identity: IdentityFile
+  /** host:port for endpoint connections (port 0: any). */
+  listen: string
+  /** host:port endpoints are told to use (default: the bound listen address). */
+  advertise?: string
+  /** host:port for a plain-HTTP Prometheus endpoint (keep it on loopback). */
+  metricsListen?: string
+  limits?: Partial<EdgeLimits>
+  /** Sees every relayed chunk (byte counters, and tests proving routers are blind). */
+  tap?: RelayTap
+  log: Logger
+}
+
+/** A running router. */
+export interface RunningRouter {
+  address: string
+  port: number
+  metricsPort?: number
+  registry: Registry
+  metrics: RouterMetrics
+  /** Resolves once the control channel to the controller is up for the first time. */
+  controlReady: Promise<void>
+  close(): Promise<void>
+}
+
+/** How often expired terminators are swept, ms. */
+const SWEEP_MS = 5_000
+/** Longer than any grant lives (the controller's default is 15 min). */
+const MAX_GRANT_AGE_MS = 24 * 3600_000
+
+/**
+ * Starts a router: the mTLS edge for endpoints, the control channel to the controller, and the
+ * relay of circuits between dialers and terminators.
+ *
+ * @example
+ * const router = await startRouter({ identity: await loadIdentity('router.json'), listen: '0.0.0.0:4433', log })
+ */
+export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
+  const { identity, log } = opts
+  if (identity.kind !== 'router')
+    throw new ZhError('ZH_CONFIG_INVALID', 'the identity file is not a router identity')
+  const routerId = inspectCertificate(identity.certificate).principal?.id ?? identity.id
+  const bind = parseHostPort(opts.listen)
+  if (!bind) throw new ZhError('ZH_CONFIG_INVALID', `--listen ${opts.listen}: expected HOST:PORT`)
+  const registry = new Registry()
+  const metrics = createRouterMetrics()
+  const revoked = new Set<string>()
+  const check = {
+    network: identity.network,
+    routerId,
+    grantKey: publicKeyFromJwk(identity.grantKey),
+    isLost: registry.isLost.bind(registry),
+  }
+  const deps = { registry, check, metrics, log, tap: opts.tap }
+  const edge = createEdgeServer(identity, {
+    limits: { ...defaultEdgeLimits, ...opts.limits },
+    isRevoked: (fp) => revoked.has(fp),
+    onPeer: (peer) => startSession(peer, deps),
+    onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
+    log,
+  })
+  await new Promise<void>((resolve, reject) => {
+    edge.once('error', reject)
+    edge.listen(bind.port, bind.host, () => resolve())
+  })
+  const port = (edge.address() as AddressInfo).port
+  const advertised = opts.advertise ? parseHostPort(opts.advertise) : { host: bind.host, port }
+  if (!advertised)
+    throw new ZhError('ZH_CONFIG_INVALID', `--advertise ${opts.advertise}: expected HOST:PORT`)
+  const hostText = advertised.host.includes(':') ? `[${advertised.host}]` : advertised.host
+  const address = `${hostText}:${advertised.port || port}`
+
+  let markReady!: () => void
+  const controlReady = new Promise<void>((resolve) => (markReady = resolve))
+  const control = startControlClient(identity, {
+    address: () => address,
+    onLine: (line) => {
+      if (line.type === 'hello') {
+        for (const fp of line.revoked) revoked.add(fp)
+        applyChange(
+          { lost: [], lostRouterAccess: [], revoked: [] },
+          { registry, revoked, routerId, metrics, log },
+        )
+      } else if (line.type === 'change') {
+        applyChange(line, { registry, revoked, routerId, metrics, log })
+      }
+    },
+    onState: (up) => {
+      if (up) markReady()
+      log.info({ up }, up ? 'control channel up' : 'control channel down')
+    },
+    log,
+  })
+  const sweep = setInterval(() => {
+    for (const t of registry.expired()) dropTerminator(registry, t, 'ZH_GRANT_EXPIRED')
+    registry.pruneLost(MAX_GRANT_AGE_MS)
+    metrics.terminators.set(registry.terminators)
+  }, SWEEP_MS)
+  sweep.unref()
+
+  let metricsServer: Server | undefined
+  let metricsPort: number | undefined
+  if (opts.metricsListen) {
+    const m = parseHostPort(opts.metricsListen)
+    if (!m)
+      throw new ZhError('ZH_CONFIG_INVALID', `--metrics ${opts.metricsListen}: expected HOST:PORT`)
+    metricsServer = createServer((req, res) => {
+      if (req.url !== '/metrics') return res.writeHead(404).end()
+      void metrics.registry
+        .metrics()
+        .then((text) =>
+          res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+        )
+    })
+    await new Promise<void>((resolve) => metricsServer!.listen(m.port, m.host, resolve))
+    metricsPort = (metricsServer.address() as AddressInfo).port
+  }
+  log.info({ address, port, router: routerId, metricsPort }, 'router listening')
+  return {
+    address,
+    port,
+    metricsPort,
+    registry,
+    metrics,
+    controlReady,
+    close: async () => {
+      clearInterval(sweep)
+      control.close()
+      for (const s of registry.sessions) s.channel.close('ZH_ROUTER_SHUTTING_DOWN')
+      await new Promise<void>((resolve) => edge.close(() => resolve()))
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()))
+    },
+  }
+}

@@ -1,0 +1,149 @@
+import type { Logger } from 'pino'
+import { ZhError, isZhError } from '../errors.js'
+import {
+  decodeDialMeta,
+  decodeEndpointMessage,
+  encodeOverlay,
+  type EndpointMessage,
+  type RouterMessage,
+} from '../wire/overlay.js'
+import { createChannel, type PendingCircuit } from '../wire/index.js'
+import { authorizeGrant, type GrantCheck } from './authorize.js'
+import type { EdgePeer } from './edge.js'
+import type { RouterMetrics } from './metrics.js'
+import type { Registry, Relay, Session } from './registry.js'
+import { joinLegs, type RelayTap } from './relay.js'
+
+/** What the session handlers need from the router. */
+export interface SessionDeps {
+  registry: Registry
+  check: GrantCheck
+  metrics: RouterMetrics
+  log: Logger
+  tap?: RelayTap
+}
+
+const CODE = /^[A-Z0-9_]{1,64}$/
+
+function codeOf(err: unknown): string {
+  return isZhError(err) ? err.code : 'ZH_INTERNAL'
+}
+
+function send(session: Session, message: RouterMessage): void {
+  if (!session.channel.closed) session.channel.send(encodeOverlay(message))
+}
+
+/** Runs one authenticated endpoint connection: its bindings and its dials. */
+export function startSession(peer: EdgePeer, deps: SessionDeps): Session {
+  const channel = createChannel(peer.socket, { role: 'acceptor' })
+  const session: Session = {
+    identityId: peer.identityId,
+    fingerprint: peer.fingerprint,
+    channel,
+    bindings: new Map(),
+  }
+  deps.registry.sessions.add(session)
+  deps.metrics.connections.inc()
+  channel.on('message', (bytes) => void onMessage(session, bytes, deps))
+  channel.on('circuit', (pending) => void onDial(session, pending, deps))
+  channel.on('close', () => {
+    deps.registry.sessions.delete(session)
+    deps.metrics.connections.dec()
+    for (const t of session.bindings.values()) deps.registry.unbind(t)
+    deps.metrics.terminators.set(deps.registry.terminators)
+    peer.socket.destroy()
+  })
+  deps.log.info({ identity: session.identityId }, 'endpoint connected')
+  return session
+}
+
+async function onMessage(session: Session, bytes: Uint8Array, deps: SessionDeps): Promise<void> {
+  let message: EndpointMessage
+  try {
+    message = decodeEndpointMessage(bytes)
+  } catch (err) {
+    session.channel.close(codeOf(err))
+    return
+  }
+  if (message.t === 'unbind') {
+    const t = session.bindings.get(message.id)
+    if (t) deps.registry.unbind(t)
+    deps.metrics.terminators.set(deps.registry.terminators)
+    return
+  }
+  try {
+    const claims = await authorizeGrant(deps.check, session, message.grant, message.service, 'bind')
+    if (session.channel.closed) return
+    deps.registry.bind({
+      session,
+      binding: message.id,
+      serviceId: claims.svc,
+      serviceName: claims.sn,
+      expiresAt: claims.exp * 1000,
+      circuits: 0,
+    })
+    deps.metrics.terminators.set(deps.registry.terminators)
+    send(session, { t: 'bound', id: message.id })
+    deps.log.info({ identity: session.identityId, service: claims.sn }, 'terminator bound')
+  } catch (err) {
+    send(session, { t: 'bind-failed', id: message.id, code: codeOf(err) })
+  }
+}
+
+async function onDial(dialer: Session, pending: PendingCircuit, deps: SessionDeps): Promise<void> {
+  const refuse = (code: string) => {
+    deps.metrics.dials.inc({ result: code })
+    if (!pending.decided && !pending.abandoned)
+      pending.reject(CODE.test(code) ? code : 'ZH_INTERNAL')
+  }
+  try {
+    const meta = decodeDialMeta(pending.meta)
+    const claims = await authorizeGrant(deps.check, dialer, meta.grant, meta.service, 'dial')
+    const terminator = deps.registry.pick(claims.svc)
+    if (!terminator) throw new ZhError('ZH_ROUTER_NO_TERMINATOR', meta.service)
+    terminator.circuits++
+    let hostLeg
+    try {
+      const opened = await terminator.session.channel.open(
+        encodeOverlay({
+          binding: terminator.binding,
+          service: claims.sn,
+          dialer: dialer.identityId,
+        }),
+      )
+      hostLeg = opened.circuit
+    } catch (err) {
+      terminator.circuits--
+      throw err
+    }
+    if (pending.abandoned || dialer.channel.closed) {
+      terminator.circuits--
+      hostLeg.destroy()
+      return
+    }
+    const dialerLeg = pending.accept()
+    const relay: Relay = {
+      dialer,
+      terminator,
+      serviceId: claims.svc,
+      dialerLeg,
+      hostLeg,
+      openedAt: Date.now(),
+    }
+    deps.registry.relays.add(relay)
+    deps.metrics.circuits.inc()
+    deps.metrics.dials.inc({ result: 'accepted' })
+    const tap: RelayTap = (direction, chunk) => {
+      deps.metrics.bytes.inc({ direction }, chunk.length)
+      deps.tap?.(direction, chunk)
+    }
+    joinLegs(dialerLeg, hostLeg, tap, () => {
+      if (deps.registry.relays.delete(relay)) {
+        terminator.circuits--
+        deps.metrics.circuits.dec()
+      }
+    })
+  } catch (err) {
+    refuse(codeOf(err))
+  }
+}

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino'
+import type { GrantsResponse, GrantView } from '../controller/ops/grants.js'
+import type { Action } from '../controller/policy/types.js'
+import { ZhError } from '../errors.js'
+import { ControllerClient } from './controller-client.js'
+import type { IdentityFile } from './identity-file.js'
+
+/** How soon after a failed refresh to try again, ms (doubling up to the max). */
+const RETRY_MIN = 1_000
+const RETRY_MAX = 60_000
+
+/**
+ * An endpoint's grants: fetched over mTLS, refreshed at half their lifetime, kept (until they
+ * expire) while the controller is unreachable, so existing services keep working through a
+ * control-plane outage.
+ */
+export class GrantBook {
+  private latest: GrantsResponse | undefined
+  private timer: NodeJS.Timeout | undefined
+  private failures = 0
+  private closed = false
+  private readonly listeners = new Set<(grants: GrantsResponse) => void>()
+
+  constructor(
+    private identity: IdentityFile,
+    private readonly log: Logger,
+  ) {}
+
+  /** Fetches the grants now and schedules refreshes. */
+  async start(): Promise<GrantsResponse> {
+    const grants = await this.refresh()
+    return grants
+  }
+
+  /** The last fetched grants. */
+  get current(): GrantsResponse | undefined {
+    return this.latest
+  }
+
+  /** Uses a renewed identity (new certificate) from now on, and fetches grants bound to it. */
+  async useIdentity(identity: IdentityFile): Promise<void> {
+    this.identity = identity
+    await this.refresh()
+  }
+
+  /** Called after every successful refresh. */
+  onUpdate(listener: (grants: GrantsResponse) => void): void {
+    this.listeners.add(listener)
+  }
+
+  /** The unexpired grant for (service, action), or ZH_SDK_NO_GRANT. */
+  grant(service: string, action: Action, now = Date.now()): GrantView {
+    const found = this.latest?.grants.find((g) => g.service.name === service && g.action === action)
+    if (!found) throw new ZhError('ZH_SDK_NO_GRANT', `${action} ${service}`)
+    if (Date.parse(found.expiresAt) <= now)
+      throw new ZhError('ZH_GRANT_EXPIRED', `${action} ${service}`)
+    return found
+  }
+
+  /** Fetches grants now. */
+  async refresh(): Promise<GrantsResponse> {
+    clearTimeout(this.timer)
+    try {
+      const grants = await new ControllerClient(this.identity).call<GrantsResponse>(
+        'GET',
+        '/v1/current-identity/grants',
+      )
+      this.latest = grants
+      this.failures = 0
+      this.schedule(this.halfLife(grants))
+      for (const l of this.listeners) l(grants)
+      return grants
+    } catch (err) {
+      this.failures++
+      const delay = Math.min(RETRY_MAX, RETRY_MIN * 2 ** (this.failures - 1))
+      this.log.warn(
+        { err: (err as Error).message, retryMs: delay },
+        'grant refresh failed; keeping current grants',
+      )
+      this.schedule(delay)
+      throw err
+    }
+  }
+
+  /** Stops refreshing. */
+  close(): void {
+    this.closed = true
+    clearTimeout(this.timer)
+  }
+
+  private halfLife(grants: GrantsResponse): number {
+    const now = Date.now()
+    const soonest = Math.min(
+      ...grants.grants.map((g) => Date.parse(g.expiresAt)),
+      now + 10 * 60_000,
+    )
+    return Math.max(1_000, (soonest - now) / 2)
+  }
+
+  private schedule(ms: number): void {
+    if (this.closed) return
+    this.timer = setTimeout(() => void this.refresh().catch(() => undefined), ms)
+    this.timer.unref()
+  }
+}

@@ -1,0 +1,178 @@
+import { EventEmitter } from 'node:events'
+import tls from 'node:tls'
+import type { Logger } from 'pino'
+import { parseHostPort } from '../controller/layout.js'
+import { ZhError, isZhCode } from '../errors.js'
+import { checkServerPrincipal } from '../pki/verify.js'
+import {
+  createChannel,
+  type Channel,
+  type OpenedCircuit,
+  type PendingCircuit,
+} from '../wire/index.js'
+import { decodeRouterMessage, encodeOverlay, type RouterMessage } from '../wire/overlay.js'
+import type { IdentityFile } from './identity-file.js'
+
+const BACKOFF_MIN = 200
+const BACKOFF_MAX = 15_000
+const BIND_TIMEOUT_MS = 10_000
+
+/** A router as the grants response lists it. */
+export interface RouterInfo {
+  id: string
+  name: string
+  address: string | null
+}
+
+interface LinkEvents {
+  up: []
+  down: []
+  circuit: [pending: PendingCircuit]
+  unbound: [binding: number, code: string]
+}
+
+/**
+ * One endpoint's connection to one router: mutual TLS 1.3 (the router must present a
+ * certificate of our network naming exactly this router), a wire channel over it, and reconnects
+ * with jittered exponential backoff until closed.
+ */
+export class RouterLink extends EventEmitter<LinkEvents> {
+  private channel: Channel | undefined
+  private attempt = 0
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+  private readonly waiting = new Map<number, (m: RouterMessage) => void>()
+
+  constructor(
+    readonly router: RouterInfo,
+    private identity: () => IdentityFile,
+    private readonly log: Logger,
+  ) {
+    super()
+  }
+
+  /** True while the channel is open. */
+  get up(): boolean {
+    return this.channel !== undefined && !this.channel.closed
+  }
+
+  /** Starts connecting (and reconnecting). */
+  start(): void {
+    this.connect()
+  }
+
+  /** Binds a service here; resolves when the router accepted the grant. */
+  bind(id: number, service: string, grant: string): Promise<void> {
+    const channel = this.channel
+    if (!channel || channel.closed)
+      return Promise.reject(new ZhError('ZH_SDK_NO_ROUTER', this.router.name))
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id)
+        reject(new ZhError('ZH_SDK_NO_ROUTER', `${this.router.name} did not answer the bind`))
+      }, BIND_TIMEOUT_MS)
+      this.waiting.set(id, (m) => {
+        clearTimeout(timer)
+        if (m.t === 'bound') resolve()
+        else
+          reject(
+            new ZhError(
+              isZhCode(m.code) ? m.code : 'ZH_INTERNAL',
+              `bind ${service} on ${this.router.name}`,
+            ),
+          )
+      })
+      channel.send(encodeOverlay({ t: 'bind', id, service, grant }))
+    })
+  }
+
+  /** Stops hosting a binding here. */
+  unbind(id: number): void {
+    if (this.up) this.channel!.send(encodeOverlay({ t: 'unbind', id }))
+  }
+
+  /** Opens a circuit through this router. */
+  open(meta: Uint8Array): Promise<OpenedCircuit> {
+    if (!this.channel || this.channel.closed)
+      return Promise.reject(new ZhError('ZH_SDK_NO_ROUTER', this.router.name))
+    return this.channel.open(meta)
+  }
+
+  /** Closes the link for good. */
+  close(): void {
+    this.closed = true
+    clearTimeout(this.timer)
+    this.channel?.close()
+  }
+
+  private connect(): void {
+    if (this.closed) return
+    const target = this.router.address ? parseHostPort(this.router.address) : undefined
+    if (!target) return this.retry()
+    const identity = this.identity()
+    const socket = tls.connect({
+      host: target.host,
+      port: target.port,
+      cert: identity.certificate,
+      key: identity.key,
+      ca: identity.ca,
+      minVersion: 'TLSv1.3',
+      checkServerIdentity: checkServerPrincipal({
+        network: identity.network,
+        kind: 'router',
+        id: this.router.id,
+      }),
+    })
+    socket.once('error', (err) => {
+      this.log.debug({ router: this.router.name, err: err.message }, 'router connection failed')
+    })
+    socket.once('close', () => {
+      if (!this.channel) this.retry()
+    })
+    socket.once('secureConnect', () => {
+      const channel = createChannel(socket, { role: 'initiator' })
+      this.channel = channel
+      channel.on('message', (bytes) => this.onMessage(bytes))
+      channel.on('circuit', (pending) => this.emit('circuit', pending))
+      channel.on('close', (err) => {
+        this.channel = undefined
+        for (const [id, waiter] of this.waiting) {
+          this.waiting.delete(id)
+          waiter({ t: 'bind-failed', id, code: err?.code ?? 'ZH_WIRE_CHANNEL_CLOSED' })
+        }
+        this.log.info({ router: this.router.name, code: err?.code }, 'router link down')
+        this.emit('down')
+        this.retry()
+      })
+      this.attempt = 0
+      this.log.info({ router: this.router.name }, 'router link up')
+      this.emit('up')
+    })
+  }
+
+  private onMessage(bytes: Uint8Array): void {
+    let m: RouterMessage
+    try {
+      m = decodeRouterMessage(bytes)
+    } catch (err) {
+      this.channel?.close((err as ZhError).code)
+      return
+    }
+    if (m.t === 'unbound') {
+      this.emit('unbound', m.id, m.code)
+      return
+    }
+    const waiter = this.waiting.get(m.id)
+    this.waiting.delete(m.id)
+    waiter?.(m)
+  }
+
+  private retry(): void {
+    if (this.closed) return
+    clearTimeout(this.timer)
+    const delay = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** this.attempt) * (0.5 + Math.random() / 2)
+    this.attempt++
+    this.timer = setTimeout(() => this.connect(), delay)
+    this.timer.unref()
+  }
+}
