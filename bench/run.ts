@@ -1,9 +1,11 @@
 import { benchController } from './controller.js'
+import { benchOverlay } from './overlay.js'
 import { benchWebhooks } from './webhooks.js'
 
 /** `npm run bench`: every benchmark, one after the other, in one process. */
 const suites: Record<string, () => Promise<void>> = {
   controller: benchController,
+  overlay: benchOverlay,
   webhooks: benchWebhooks,
 }
 const only = process.argv.slice(2)

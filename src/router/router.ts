@@ -146,7 +146,8 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       control.close()
       for (const s of registry.sessions) s.channel.close('ZH_ROUTER_SHUTTING_DOWN')
       await new Promise<void>((resolve) => edge.close(() => resolve()))
-      if (metricsServer) await new Promise<void>((resolve) => metricsServer!.close(() => resolve()))
+      const m = metricsServer
+      if (m) await new Promise<void>((resolve) => m.close(() => resolve()))
     },
   }
 }

@@ -10,3 +10,6 @@ export { loadIdentity, parseIdentity, saveIdentity, type IdentityFile } from './
 export { enrollWithToken } from './enroll.js'
 export { ControllerClient } from './controller-client.js'
 export { ZhError, isZhError, type ZhCode } from '../errors.js'
+export { connect, Zerohook, type ConnectOptions } from './context.js'
+export { OverlayListener, type OverlaySocket } from './listener.js'
+export { getPeerIdentity } from './http/index.js'

@@ -123,7 +123,7 @@ export class RouterLink extends EventEmitter<LinkEvents> {
         id: this.router.id,
       }),
     })
-    socket.once('error', (err) => {
+    socket.once('error', (err: Error) => {
       this.log.debug({ router: this.router.name, err: err.message }, 'router connection failed')
     })
     socket.once('close', () => {

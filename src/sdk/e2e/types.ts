@@ -1,0 +1,51 @@
+import type { TLSSocket } from 'node:tls'
+import type { GrantClaims } from '../../controller/grants/token.js'
+import type { IdentityFile } from '../identity-file.js'
+
+/** What one endpoint brings to an end-to-end handshake. */
+export interface E2eLocal {
+  /** Certificate, key, CA bundle, network and the controller's grant key (`grantKey`). */
+  identity: IdentityFile
+  /**
+   * This endpoint's grant token for the service: a dial grant on the dialer, a bind grant on the
+   * hoster. Read at each handshake, so a refreshed grant can be swapped in place.
+   */
+  grant: string
+}
+
+/** The other endpoint, as proven by its certificate and its grant. */
+export interface E2ePeer {
+  /** Identity id, from the certificate's principal URI (equal to the grant's `sub`). */
+  identityId: string
+  /** The identity's name, when known; certificates and grants carry only the id today. */
+  name?: string
+  /** SHA-256 fingerprint (hex) of the peer's certificate (equal to the grant's `cfp`). */
+  fingerprint: string
+  /** The peer's verified grant for this service. */
+  grant: GrantClaims
+}
+
+/** A TLS socket whose peer passed every end-to-end check; it names that peer. */
+export type E2eSocket = TLSSocket & { peerIdentity: E2ePeer }
+
+/** What an end-to-end handshake resolves to. */
+export interface E2eConnection {
+  socket: E2eSocket
+  peer: E2ePeer
+}
+
+/** Tuning and test hooks of the end-to-end handshake. */
+export interface E2eOptions {
+  /** Limit for the whole handshake (TLS and grant exchange), in ms; default 10 000. */
+  timeoutMs?: number
+  /**
+   * Receives the TLS key log lines (NSS key log format). For tests and debugging only: anyone
+   * holding them can decrypt the circuit. Off by default.
+   */
+  keylog?: (line: Buffer) => void
+  /** The clock grants are checked against, in ms since the epoch; default `Date.now`. */
+  now?: () => number
+}
+
+/** Default limit of the whole end-to-end handshake. */
+export const DEFAULT_E2E_TIMEOUT_MS = 10_000

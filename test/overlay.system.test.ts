@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fetch } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, isZhError, type Zerohook } from '../src/sdk/index.js'
+import { stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { startFixture, startNetwork, type TestNetwork } from './helpers/network.js'
+import { listeningSockets, processSockets } from './helpers/sockets.js'
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'no error'
+  } catch (err) {
+    const e = err as { code?: string; cause?: { code?: string } }
+    return isZhError(err) ? err.code : (e.cause?.code ?? e.code ?? String(err))
+  }
+}
+
+/** The mission: a receiver with no inbound port, reachable only by authorized identities. */
+describe(
+  'dark receiver over the overlay (real controller, router and endpoint processes)',
+  { timeout: 180_000 },
+  () => {
+    let net: TestNetwork
+    let receiver: Daemon
+    let sender: Zerohook
+
+    beforeAll(async () => {
+      net = await startNetwork(1)
+      await net.admin('service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
+      await net.admin(
+        'policy',
+        'create',
+        'senders-dial',
+        '--type',
+        'dial',
+        '--identities',
+        '#senders',
+        '--services',
+        '#webhooks',
+      )
+      await net.admin(
+        'policy',
+        'create',
+        'receivers-bind',
+        '--type',
+        'bind',
+        '--identities',
+        '#receivers',
+        '--services',
+        '#webhooks',
+      )
+      const jenkins = await net.identity('jenkins', ['receivers'])
+      const gh = await net.identity('github-action', ['senders'])
+      receiver = startFixture('receiver.ts', [jenkins.file, 'jenkins-webhook'])
+      await receiver.waitFor((l) => l.event === 'ready')
+      sender = await connect(gh.identity)
+    })
+
+    afterAll(async () => {
+      await sender?.close()
+      await stopAllDaemons()
+      await net?.cleanup()
+    })
+
+    it('answers a fetch sent through the dispatcher, and the receiver has no listening socket', async () => {
+      const body = JSON.stringify({ ref: 'refs/heads/main', marker: 'PLAINTEXT-MARKER-7f3a' })
+      const res = await fetch('http://jenkins-webhook/hook', {
+        method: 'POST',
+        body,
+        dispatcher: sender.dispatcher(),
+      })
+      expect(res.status).toBe(200)
+      const answer = (await res.json()) as { ok: boolean; caller: string; bytes: number }
+      expect(answer).toEqual({ ok: true, caller: sender.id.id, bytes: Buffer.byteLength(body) })
+
+      const sockets = processSockets(receiver.pid)
+      expect(sockets.length).toBeGreaterThan(0) // it does hold outbound connections (controller, router)
+      expect(listeningSockets(receiver.pid)).toEqual([])
+    })
+
+    it('keeps the router blind: relayed bytes never contain the plaintext marker', async () => {
+      const captured = await readFile(join(net.dir, 'router-1.capture'))
+      expect(captured.length).toBeGreaterThan(1000)
+      expect(captured.includes('PLAINTEXT-MARKER-7f3a')).toBe(false)
+      expect(captured.includes('refs/heads/main')).toBe(false)
+    })
+
+    it('refuses an identity without a dial policy; the receiver never sees it', async () => {
+      const stranger = await net.identity('stranger', [])
+      const zh = await connect(stranger.identity)
+      try {
+        const before = receiver.lines.filter((l) => l.event === 'connection').length
+        expect(await codeOf(zh.dial('jenkins-webhook'))).toBe('ZH_SDK_NO_GRANT')
+        const res = fetch('http://jenkins-webhook/hook', {
+          method: 'POST',
+          body: 'x',
+          dispatcher: zh.dispatcher(),
+        })
+        expect(await codeOf(res)).toBe('ZH_SDK_NO_GRANT')
+        await new Promise((r) => setTimeout(r, 200))
+        expect(receiver.lines.filter((l) => l.event === 'connection').length).toBe(before)
+      } finally {
+        await zh.close()
+      }
+    })
+
+    it('closes a streaming circuit within a second when the dial policy is removed', async () => {
+      const socket = await sender.dial('jenkins-webhook')
+      socket.write('GET /stream HTTP/1.1\r\nhost: jenkins-webhook\r\n\r\n')
+      await new Promise((r) => socket.once('data', r))
+      const closed = new Promise<number>((resolve) =>
+        socket.once('close', () => resolve(performance.now())),
+      )
+      const errored = new Promise<string>((resolve) =>
+        socket.once('error', (e) => resolve(isZhError(e) ? e.code : String(e))),
+      )
+      const started = performance.now()
+      await net.admin('policy', 'delete', 'senders-dial')
+      const ms = (await closed) - started
+      console.log(
+        `revocation teardown after policy delete (CLI round trip included): ${ms.toFixed(0)} ms`,
+      )
+      expect(ms).toBeLessThan(2000)
+      expect(await errored).toBe('ZH_ROUTER_PERMISSION_REVOKED')
+      expect(await codeOf(sender.dial('jenkins-webhook'))).toMatch(
+        /ZH_SDK_NO_GRANT|ZH_GRANT_MISMATCH|ZH_ROUTER_PERMISSION_REVOKED/,
+      )
+    })
+  },
+)
