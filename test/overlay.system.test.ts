@@ -3,9 +3,17 @@ import { join } from 'node:path'
 import { fetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, isZhError, type Zerohook } from '../src/sdk/index.js'
-import { stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { startFixture, startNetwork, type TestNetwork } from './helpers/network.js'
 import { listeningSockets, processSockets } from './helpers/sockets.js'
+
+async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -127,6 +135,99 @@ describe(
       expect(await codeOf(sender.dial('jenkins-webhook'))).toMatch(
         /ZH_SDK_NO_GRANT|ZH_GRANT_MISMATCH|ZH_ROUTER_PERMISSION_REVOKED/,
       )
+    })
+
+    async function streamingSocket(zh: Zerohook) {
+      const socket = await zh.dial('jenkins-webhook')
+      socket.write('GET /stream HTTP/1.1\r\nhost: jenkins-webhook\r\n\r\n')
+      await new Promise((r) => socket.once('data', r))
+      const closed = new Promise<number>((resolve) =>
+        socket.once('close', () => resolve(performance.now())),
+      )
+      const errored = new Promise<string>((resolve) =>
+        socket.once('error', (e) => resolve(isZhError(e) ? e.code : String(e))),
+      )
+      return { closed, errored }
+    }
+
+    it('closes a streaming circuit within a second when the dialing identity is deleted or loses its attribute', async () => {
+      await net.admin(
+        'policy',
+        'create',
+        'senders-dial',
+        '--type',
+        'dial',
+        '--identities',
+        '#senders',
+        '--services',
+        '#webhooks',
+      )
+      const doomed = await connect((await net.identity('doomed', ['senders'])).identity)
+      const changed = await connect((await net.identity('changed', ['senders'])).identity)
+      try {
+        const a = await streamingSocket(doomed)
+        let started = performance.now()
+        await net.admin('identity', 'delete', 'doomed')
+        let ms = (await a.closed) - started
+        console.log(
+          `revocation teardown after identity delete (CLI round trip included): ${ms.toFixed(0)} ms`,
+        )
+        expect(ms).toBeLessThan(2000)
+        expect(await a.errored).toMatch(/ZH_ROUTER_CERT_REVOKED|ZH_WIRE_CHANNEL_CLOSED/)
+
+        const b = await streamingSocket(changed)
+        started = performance.now()
+        await net.admin('identity', 'update', 'changed', '--attr', 'bystanders')
+        ms = (await b.closed) - started
+        console.log(
+          `revocation teardown after attribute change (CLI round trip included): ${ms.toFixed(0)} ms`,
+        )
+        expect(ms).toBeLessThan(2000)
+        expect(await b.errored).toBe('ZH_ROUTER_PERMISSION_REVOKED')
+      } finally {
+        await doomed.close()
+        await changed.close()
+      }
+    })
+
+    it('keeps circuits flowing and new dials working while the controller is down', async () => {
+      const socket = await sender.dial('jenkins-webhook')
+      await net.controller.stop()
+      let received = 0
+      socket.on('data', (d: Buffer) => (received += d.length))
+      socket.write('GET /stream HTTP/1.1\r\nhost: jenkins-webhook\r\n\r\n')
+      await new Promise((r) => setTimeout(r, 500))
+      const mark = received
+      await new Promise((r) => setTimeout(r, 500))
+      expect(received).toBeGreaterThan(mark) // still streaming after the controller stopped
+      const res = await fetch('http://jenkins-webhook/hook', {
+        method: 'POST',
+        body: 'outage',
+        dispatcher: sender.dispatcher(),
+      })
+      expect(res.status).toBe(200)
+      socket.destroy()
+    })
+
+    it('removes the terminator when the bind policy goes (last: it takes the receiver away)', async () => {
+      // The controller was stopped by the previous test: start it again, same directory and port.
+      const first = net.controller.lines.find((l) => l.msg === 'controller listening')!
+      const port = new URL(first.url as string).port
+      const router = net.routers[0]!
+      const ups = router.lines.filter((l) => l.msg === 'control channel up').length
+      net.controller = startDaemon([
+        'controller',
+        'run',
+        '--dir',
+        join(net.dir, 'ctl'),
+        '--listen',
+        `127.0.0.1:${port}`,
+      ])
+      await net.controller.waitFor((l) => l.msg === 'controller listening')
+      await waitUntil(() => router.lines.filter((l) => l.msg === 'control channel up').length > ups)
+      await net.admin('policy', 'delete', 'receivers-bind')
+      await new Promise((r) => setTimeout(r, 300))
+      expect(await codeOf(sender.dial('jenkins-webhook'))).toBe('ZH_ROUTER_NO_TERMINATOR')
     })
   },
 )

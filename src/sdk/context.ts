@@ -27,6 +27,13 @@ function forwardErrors(circuit: Duplex, socket: TLSSocket): void {
   })
 }
 
+/** Refusals that fresh grants may cure (a policy added or restored since the last fetch). */
+const STALE_GRANT = new Set<string>([
+  'ZH_ROUTER_PERMISSION_REVOKED',
+  'ZH_GRANT_EXPIRED',
+  'ZH_SDK_NO_GRANT',
+])
+
 /** Options of {@link connect}. */
 export interface ConnectOptions {
   log?: Logger
@@ -90,6 +97,18 @@ export class Zerohook {
    * the hoster proves it may bind the service, and we prove we may dial it.
    */
   async dial(service: string): Promise<OverlaySocket> {
+    try {
+      return await this.dialOnce(service)
+    } catch (err) {
+      // A router refused a grant the controller has since replaced (a policy came back, the
+      // grant aged out): fetch fresh grants once and try again.
+      if (!isZhError(err) || !STALE_GRANT.has(err.code)) throw err
+      await this.grants.refresh().catch(() => undefined)
+      return this.dialOnce(service)
+    }
+  }
+
+  private async dialOnce(service: string): Promise<OverlaySocket> {
     this.assertOpen()
     const grant = this.grants.grant(service, 'dial')
     const links = [...this.links.values()].filter((l) => l.up)

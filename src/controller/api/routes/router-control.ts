@@ -15,6 +15,12 @@ export const HEARTBEAT_MS = 10_000
  */
 export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   const tags = ['router control']
+  // Hijacked streams never finish on their own: end them so that close() does not wait for ever.
+  const streams = new Set<{ end(): void }>()
+  app.addHook('preClose', (done) => {
+    for (const res of streams) res.end()
+    done()
+  })
   addRoute(app, ctx, {
     method: 'POST',
     url: '/v1/router/status',
@@ -57,7 +63,9 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       const heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now() }), HEARTBEAT_MS)
       heartbeat.unref()
       ctx.log.info({ router: principal!.id }, 'router control channel open')
+      streams.add(res)
       res.on('close', () => {
+        streams.delete(res)
         clearInterval(heartbeat)
         ctx.events.off('change', onChange)
         ctx.log.info({ router: principal!.id }, 'router control channel closed')
