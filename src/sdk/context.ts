@@ -10,6 +10,7 @@ import { GrantBook } from './grant-book.js'
 import { createOverlayAgent, createOverlayDispatcher, serveOverlay } from './http/index.js'
 import type { IdentityFile } from './identity-file.js'
 import { OverlayListener, type OverlaySocket } from './listener.js'
+import { renewalDelay, renewIdentity } from './renewal.js'
 import { RouterLink } from './router-link.js'
 
 /**
@@ -37,6 +38,8 @@ const STALE_GRANT = new Set<string>([
 /** Options of {@link connect}. */
 export interface ConnectOptions {
   log?: Logger
+  /** Called with the renewed identity (new certificate and key), e.g. to save it to its file. */
+  onRenewed?: (identity: IdentityFile) => Promise<void> | void
   /** How long connect() waits for a first router link, ms (default 10 s). */
   routerTimeoutMs?: number
 }
@@ -53,7 +56,11 @@ export async function connect(
   identity: IdentityFile,
   opts: ConnectOptions = {},
 ): Promise<Zerohook> {
-  const zh = new Zerohook(identity, opts.log ?? pino({ level: 'warn', base: { component: 'sdk' } }))
+  const zh = new Zerohook(
+    identity,
+    opts.log ?? pino({ level: 'warn', base: { component: 'sdk' } }),
+    opts.onRenewed,
+  )
   await zh.start(opts.routerTimeoutMs ?? 10_000)
   return zh
 }
@@ -69,9 +76,12 @@ export class Zerohook {
   private nextBinding = 1
   private closed = false
 
+  private renewTimer: NodeJS.Timeout | undefined
+
   constructor(
     private identity: IdentityFile,
     private readonly log: Logger,
+    private readonly onRenewed?: (identity: IdentityFile) => Promise<void> | void,
   ) {
     this.grants = new GrantBook(identity, log)
   }
@@ -84,7 +94,44 @@ export class Zerohook {
       void this.rebindAll()
     })
     this.syncLinks(grants.routers)
+    this.scheduleRenewal()
     await this.waitForLink(routerTimeoutMs)
+  }
+
+  /**
+   * Renews the certificate now (it also happens by itself two thirds into its lifetime): fetches
+   * grants bound to the new certificate and moves to new router connections; the old ones close
+   * once their circuits are done.
+   */
+  async renew(): Promise<void> {
+    this.assertOpen()
+    const renewed = await renewIdentity(this.identity)
+    this.identity = renewed
+    await this.grants.useIdentity(renewed)
+    const routers = [...this.links.values()].map((l) => l.router)
+    for (const link of this.links.values()) link.retire()
+    this.links.clear()
+    this.syncLinks(routers)
+    await this.waitForLink(10_000)
+    await this.onRenewed?.(renewed)
+    this.log.info({ identity: renewed.id }, 'certificate renewed')
+    this.scheduleRenewal()
+  }
+
+  private scheduleRenewal(): void {
+    clearTimeout(this.renewTimer)
+    if (this.closed) return
+    // setTimeout holds at most ~24.8 days; re-check then if the renewal is further away.
+    const delay = Math.min(renewalDelay(this.identity.certificate), 2 ** 31 - 1)
+    this.renewTimer = setTimeout(() => {
+      if (renewalDelay(this.identity.certificate) > 1_000) return this.scheduleRenewal()
+      this.renew().catch((err: Error) => {
+        this.log.warn({ err: err.message }, 'certificate renewal failed; retrying in a minute')
+        this.renewTimer = setTimeout(() => this.scheduleRenewal(), 60_000)
+        this.renewTimer.unref()
+      })
+    }, delay)
+    this.renewTimer.unref()
   }
 
   /** The identity this context acts as. */
@@ -177,6 +224,7 @@ export class Zerohook {
   /** Closes every router link and binding. */
   async close(): Promise<void> {
     this.closed = true
+    clearTimeout(this.renewTimer)
     this.grants.close()
     for (const { listener } of this.listeners.values()) listener.close()
     for (const link of this.links.values()) link.close()

@@ -98,6 +98,28 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     return this.channel.open(meta)
   }
 
+  /**
+   * Stops using this link for new work (the identity was renewed): no reconnects, and the channel
+   * closes once its circuits are done, or after `graceMs` at most.
+   */
+  retire(graceMs = 10 * 60_000): void {
+    this.closed = true
+    clearTimeout(this.timer)
+    const deadline = Date.now() + graceMs
+    const check = setInterval(() => {
+      if (
+        !this.channel ||
+        this.channel.closed ||
+        this.channel.circuits === 0 ||
+        Date.now() > deadline
+      ) {
+        clearInterval(check)
+        this.channel?.close()
+      }
+    }, 1_000)
+    check.unref()
+  }
+
   /** Closes the link for good. */
   close(): void {
     this.closed = true

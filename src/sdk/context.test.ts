@@ -1,0 +1,115 @@
+import { createServer } from 'node:http'
+import { fetch } from 'undici'
+import pino from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isZhError } from '../errors.js'
+import { createServicePolicy } from '../controller/ops/policies.js'
+import { createService } from '../controller/ops/services.js'
+import { certFingerprint, startRouterBed, type RouterBed } from '../router/router.test-util.js'
+import { connect, type Zerohook } from './context.js'
+import { getPeerIdentity } from './http/index.js'
+import type { IdentityFile } from './identity-file.js'
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p
+    return 'no error'
+  } catch (err) {
+    const cause = (err as { cause?: unknown }).cause
+    return isZhError(err) ? err.code : isZhError(cause) ? cause.code : String(err)
+  }
+}
+
+describe(
+  'SDK context against a real router and controller (in process)',
+  { timeout: 60_000 },
+  () => {
+    const log = pino({ level: 'silent' })
+    let bed: RouterBed
+    let host: Zerohook
+    let other: Zerohook
+    let dialer: Zerohook
+    let dialerIdentity: IdentityFile
+
+    beforeAll(async () => {
+      bed = await startRouterBed()
+      createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
+      createService(bed.c.ctx, { name: 'billing', attributes: ['internal'] })
+      createServicePolicy(bed.c.ctx, {
+        name: 'bind',
+        type: 'bind',
+        identityRoles: ['#receivers'],
+        serviceRoles: ['#webhooks'],
+      })
+      createServicePolicy(bed.c.ctx, {
+        name: 'bind2',
+        type: 'bind',
+        identityRoles: ['#billing'],
+        serviceRoles: ['#internal'],
+      })
+      createServicePolicy(bed.c.ctx, {
+        name: 'dial',
+        type: 'dial',
+        identityRoles: ['#senders'],
+        serviceRoles: ['#all'],
+      })
+      host = await connect(await bed.endpoint('host', ['receivers']), { log })
+      other = await connect(await bed.endpoint('other', ['billing']), { log })
+      dialerIdentity = await bed.endpoint('dialer', ['senders'])
+      dialer = await connect(dialerIdentity, { log })
+      const app = createServer((req, res) =>
+        res.end(JSON.stringify({ caller: getPeerIdentity(req)?.identityId })),
+      )
+      await host.serve('hooks', app)
+      await other.serve(
+        'billing',
+        createServer((_req, res) => res.end('billing')),
+      )
+    })
+    afterAll(async () => {
+      await Promise.all([host?.close(), other?.close(), dialer?.close()])
+      await bed.stop()
+    })
+
+    it('serves an http.Server and tells the handler who called', async () => {
+      const res = await fetch('http://hooks/x', { dispatcher: dialer.dispatcher() })
+      expect(await res.json()).toEqual({ caller: dialerIdentity.id })
+    })
+
+    it('detects a router that connects the dial to another identity’s terminator', async () => {
+      const registry = bed.router.registry
+      const honest = registry.pick.bind(registry)
+      const billing = [...registry.sessions]
+        .flatMap((s) => [...s.bindings.values()])
+        .find((t) => t.serviceName === 'billing')!
+      registry.pick = () => billing // a malicious (or broken) router
+      try {
+        expect(await codeOf(dialer.dial('hooks'))).toBe('ZH_E2E_WRONG_SERVICE')
+      } finally {
+        registry.pick = honest
+      }
+      const res = await fetch('http://hooks/x', { dispatcher: dialer.dispatcher() })
+      expect(res.status).toBe(200)
+    })
+
+    it('renews its certificate and keeps working on new connections', async () => {
+      const before = certFingerprint(dialerIdentity)
+      let renewed: IdentityFile | undefined
+      const zh = await connect(dialerIdentity, { log, onRenewed: (id) => void (renewed = id) })
+      try {
+        await zh.renew()
+        expect(renewed).toBeDefined()
+        expect(certFingerprint(renewed!)).not.toBe(before)
+        const socket = await zh.dial('hooks')
+        expect(socket.getCertificate()).toBeTruthy()
+        const mine = (socket.getCertificate() as { fingerprint256?: string }).fingerprint256
+          ?.replaceAll(':', '')
+          .toLowerCase()
+        expect(mine).toBe(certFingerprint(renewed!))
+        socket.destroy()
+      } finally {
+        await zh.close()
+      }
+    })
+  },
+)
