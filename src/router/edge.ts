@@ -67,9 +67,24 @@ export function createEdgeServer(
     socket.setNoDelay(true)
     opts.onPeer({ socket, identityId, fingerprint })
   })
-  server.on('tlsClientError', (err) => {
-    opts.onRefused('handshake')
+  // Node only reports a failed or timed-out handshake here; it leaves the socket open (a client
+  // that never finishes its handshake would hold a connection slot for ever), so close it.
+  server.on('tlsClientError', (err, socket) => {
+    opts.onRefused(handshakeRefusal(err, socket))
     opts.log.debug({ err: err.message }, 'TLS handshake refused')
+    socket.destroy()
   })
   return server
+}
+
+/**
+ * The metrics reason of a refused handshake: a certificate that did not verify (other CA,
+ * self-signed, expired, wrong EKU), none at all, a client too slow to finish, or anything else.
+ */
+function handshakeRefusal(err: Error, socket: tls.TLSSocket): string {
+  if (socket.authorizationError) return 'certificate'
+  const code = (err as NodeJS.ErrnoException).code
+  if (code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE') return 'no-certificate'
+  if (code === 'ERR_TLS_HANDSHAKE_TIMEOUT') return 'handshake-timeout'
+  return 'handshake'
 }

@@ -26,7 +26,7 @@ export function createRouterMetrics(): RouterMetrics {
     }),
     connectionsRefused: new Counter({
       name: 'zh_router_connections_refused_total',
-      help: 'Connections refused after the handshake, by reason',
+      help: 'Connections refused, by reason: certificate, no-certificate, revoked, handshake-timeout or handshake',
       labelNames: ['reason'],
       registers,
     }),

@@ -22,10 +22,12 @@ export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => 
   }
   // A leg that closed without an error may not have ended its pipe (its channel went away): end
   // the other leg after it flushes, and do not let a peer that never finishes hold it for ever.
+  // What the other leg still receives has nowhere to go: discard it (the closed leg's unpipe
+  // paused it), so that its peer's FIN ends it instead of the timer.
   const closed = (other: Circuit) => () => {
     open--
     if (open === 0) return onClosed()
-    if (!other.destroyed) other.end()
+    if (!other.destroyed) other.end().resume()
     setTimeout(() => other.destroy(), HALF_OPEN_MS).unref()
   }
   a.on('data', (chunk: Buffer) => tap('dialer-to-host', chunk))

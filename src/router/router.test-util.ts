@@ -10,6 +10,7 @@ import type { IdentityFile } from '../sdk/identity-file.js'
 import { ControllerClient } from '../sdk/controller-client.js'
 import type { GrantsResponse } from '../controller/ops/grants.js'
 import { createChannel, type Channel } from '../wire/index.js'
+import type { EdgeLimits } from './edge.js'
 import { startRouter, type RunningRouter } from './router.js'
 
 /** A controller and a router in this process, on loopback ports picked by the OS. */
@@ -23,13 +24,16 @@ export interface RouterBed {
 }
 
 /** Starts the bed; the router's control channel is up when it resolves. */
-export async function startRouterBed(): Promise<RouterBed> {
+export async function startRouterBed(
+  opts: { limits?: Partial<EdgeLimits> } = {},
+): Promise<RouterBed> {
   const c = await startTestController({ network: 'bed' })
   const { router: record, enrollment } = await createRouter(c.ctx, { name: 'r1' })
   const identity = await enrollWithToken(enrollment.token)
   const router = await startRouter({
     identity,
     listen: '127.0.0.1:0',
+    limits: opts.limits,
     log: pino({ level: 'silent' }),
   })
   await router.controlReady
@@ -46,8 +50,8 @@ export async function startRouterBed(): Promise<RouterBed> {
   }
 }
 
-/** An endpoint's raw wire channel to the router (no SDK), for probing the router itself. */
-export function rawLink(bed: RouterBed, identity: IdentityFile): Promise<Channel> {
+/** An endpoint's mTLS connection to the router, once the client side of the handshake is done. */
+export function tlsLink(bed: RouterBed, identity: IdentityFile): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({
       host: '127.0.0.1',
@@ -63,8 +67,16 @@ export function rawLink(bed: RouterBed, identity: IdentityFile): Promise<Channel
       }),
     })
     socket.once('error', reject)
-    socket.once('secureConnect', () => resolve(createChannel(socket, { role: 'initiator' })))
+    socket.once('secureConnect', () => {
+      socket.off('error', reject)
+      resolve(socket)
+    })
   })
+}
+
+/** An endpoint's raw wire channel to the router (no SDK), for probing the router itself. */
+export async function rawLink(bed: RouterBed, identity: IdentityFile): Promise<Channel> {
+  return createChannel(await tlsLink(bed, identity), { role: 'initiator' })
 }
 
 /** Fetches an identity's grants over mTLS, as the SDK does. */

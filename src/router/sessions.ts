@@ -46,12 +46,13 @@ export function startSession(peer: EdgePeer, deps: SessionDeps): Session {
   deps.metrics.connections.inc()
   channel.on('message', (bytes) => void onMessage(session, bytes, deps))
   channel.on('circuit', (pending) => void onDial(session, pending, deps))
+  // The channel ends the socket itself (and destroys it after a grace period): destroying it here
+  // would drop the GOAWAY that tells the endpoint why, still unflushed in the TLS layer.
   channel.on('close', () => {
     deps.registry.sessions.delete(session)
     deps.metrics.connections.dec()
     for (const t of session.bindings.values()) deps.registry.unbind(t)
     deps.metrics.terminators.set(deps.registry.terminators)
-    peer.socket.destroy()
   })
   deps.log.info({ identity: session.identityId }, 'endpoint connected')
   return session
