@@ -6,22 +6,13 @@ import { connect, isZhError, type Zerohook } from '../src/sdk/index.js'
 import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { startFixture, startNetwork, type TestNetwork } from './helpers/network.js'
 import { listeningSockets, processSockets } from './helpers/sockets.js'
+import { codeOf } from '../src/errors.test-util.js'
 
 async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs
   while (!check()) {
     if (Date.now() > end) throw new Error('condition not met in time')
     await new Promise((r) => setTimeout(r, 50))
-  }
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'no error'
-  } catch (err) {
-    const e = err as { code?: string; cause?: { code?: string } }
-    return isZhError(err) ? err.code : (e.cause?.code ?? e.code ?? String(err))
   }
 }
 

@@ -18,6 +18,7 @@ import {
   startRouterBed,
   type RouterBed,
 } from './router.test-util.js'
+import { codeOf } from '../errors.test-util.js'
 
 /** Resolves on 'close' (events.once would reject on the 'error' that a reset brings first). */
 function closeOf(stream: Duplex | Channel): Promise<void> {
@@ -37,15 +38,6 @@ async function bind(
   const answer = reply(channel)
   channel.send(encodeOverlay({ t: 'bind', id, service, grant }))
   return answer
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'no error'
-  } catch (err) {
-    return isZhError(err) ? err.code : String(err)
-  }
 }
 
 /** Accepts every termination on a hosting channel and echoes the bytes back. */

@@ -2,23 +2,13 @@ import { createServer } from 'node:http'
 import { fetch } from 'undici'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isZhError } from '../errors.js'
 import { createServicePolicy } from '../controller/ops/policies.js'
 import { createService } from '../controller/ops/services.js'
 import { certFingerprint, startRouterBed, type RouterBed } from '../router/router.test-util.js'
 import { connect, type Zerohook } from './context.js'
 import { getPeerIdentity } from './http/index.js'
 import type { IdentityFile } from './identity-file.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'no error'
-  } catch (err) {
-    const cause = (err as { cause?: unknown }).cause
-    return isZhError(err) ? err.code : isZhError(cause) ? cause.code : String(err)
-  }
-}
+import { codeOf } from '../errors.test-util.js'
 
 describe(
   'SDK context against a real router and controller (in process)',

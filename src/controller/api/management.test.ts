@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isZhError, type ZhCode } from '../../errors.js'
+import type { ZhCode } from '../../errors.js'
 import { ControllerClient } from '../../sdk/controller-client.js'
 import { enrollWithToken } from '../../sdk/enroll.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import type { ChangeEvent } from '../changes.js'
 import { startTestController, type TestController } from '../controller.test-util.js'
 import type { GrantsResponse } from '../ops/grants.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'no error'
-  } catch (err) {
-    return isZhError(err) ? err.code : String(err)
-  }
-}
+import { codeOf } from '../../errors.test-util.js'
 
 describe('management API', () => {
   let c: TestController

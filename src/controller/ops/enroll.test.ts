@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isZhError, type ZhCode } from '../../errors.js'
+import type { ZhCode } from '../../errors.js'
 import { createKeyAndCsr } from '../../pki/csr.js'
 import { requestJson } from '../../sdk/controller-client.js'
 import { enrollWithToken } from '../../sdk/enroll.js'
@@ -12,15 +12,7 @@ import { insertEnrollment } from '../model/enrollments.js'
 import { loadSigningKey } from '../signing-key.js'
 import { createIdentity } from './identities.js'
 import { enroll } from './enroll.js'
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p
-    return 'no error'
-  } catch (err) {
-    return isZhError(err) ? err.code : String(err)
-  }
-}
+import { codeOf } from '../../errors.test-util.js'
 
 describe('enrollment refuses bad input and changes nothing', () => {
   let c: TestController
