@@ -24,11 +24,16 @@ export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => 
   // the other leg after it flushes, and do not let a peer that never finishes hold it for ever.
   // What the other leg still receives has nowhere to go: discard it (the closed leg's unpipe
   // paused it), so that its peer's FIN ends it instead of the timer.
+  let halfOpenTimer: NodeJS.Timeout | undefined
   const closed = (other: Circuit) => () => {
     open--
-    if (open === 0) return onClosed()
+    if (open === 0) {
+      clearTimeout(halfOpenTimer)
+      return onClosed()
+    }
     if (!other.destroyed) other.end().resume()
-    setTimeout(() => other.destroy(), HALF_OPEN_MS).unref()
+    halfOpenTimer = setTimeout(() => other.destroy(), HALF_OPEN_MS)
+    halfOpenTimer.unref()
   }
   a.on('data', (chunk: Buffer) => tap('dialer-to-host', chunk))
   b.on('data', (chunk: Buffer) => tap('host-to-dialer', chunk))
