@@ -105,29 +105,6 @@ describe(
       }
     })
 
-    it('closes a streaming circuit within a second when the dial policy is removed', async () => {
-      const socket = await sender.dial('jenkins-webhook')
-      socket.write('GET /stream HTTP/1.1\r\nhost: jenkins-webhook\r\n\r\n')
-      await new Promise((r) => socket.once('data', r))
-      const closed = new Promise<number>((resolve) =>
-        socket.once('close', () => resolve(performance.now())),
-      )
-      const errored = new Promise<string>((resolve) =>
-        socket.once('error', (e) => resolve(isZhError(e) ? e.code : String(e))),
-      )
-      const started = performance.now()
-      await net.admin('policy', 'delete', 'senders-dial')
-      const ms = (await closed) - started
-      console.log(
-        `revocation teardown after policy delete (CLI round trip included): ${ms.toFixed(0)} ms`,
-      )
-      expect(ms).toBeLessThan(2000)
-      expect(await errored).toBe('ZH_ROUTER_PERMISSION_REVOKED')
-      expect(await codeOf(sender.dial('jenkins-webhook'))).toMatch(
-        /ZH_SDK_NO_GRANT|ZH_GRANT_MISMATCH|ZH_ROUTER_PERMISSION_REVOKED/,
-      )
-    })
-
     async function streamingSocket(zh: Zerohook) {
       const socket = await zh.dial('jenkins-webhook')
       socket.write('GET /stream HTTP/1.1\r\nhost: jenkins-webhook\r\n\r\n')
@@ -140,6 +117,21 @@ describe(
       )
       return { closed, errored }
     }
+
+    it('closes a streaming circuit within a second when the dial policy is removed', async () => {
+      const { closed, errored } = await streamingSocket(sender)
+      const started = performance.now()
+      await net.admin('policy', 'delete', 'senders-dial')
+      const ms = (await closed) - started
+      console.log(
+        `revocation teardown after policy delete (CLI round trip included): ${ms.toFixed(0)} ms`,
+      )
+      expect(ms).toBeLessThan(2000)
+      expect(await errored).toBe('ZH_ROUTER_PERMISSION_REVOKED')
+      expect(await codeOf(sender.dial('jenkins-webhook'))).toMatch(
+        /ZH_SDK_NO_GRANT|ZH_GRANT_MISMATCH|ZH_ROUTER_PERMISSION_REVOKED/,
+      )
+    })
 
     it('closes a streaming circuit within a second when the dialing identity is deleted or loses its attribute', async () => {
       await net.admin(
