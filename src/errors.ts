@@ -300,14 +300,32 @@ const registry = {
   ],
 
   // router and overlay sessions: owned by src/router/ and src/sdk/ (context, dial, listen)
-  ZH_OVERLAY_MESSAGE_INVALID: [400, 'An overlay control message was malformed; update the endpoint and the router to the same version.'],
-  ZH_ROUTER_NO_TERMINATOR: [404, 'No endpoint hosts this service on this router right now; start the receiver (zh.serve) or try another router.'],
-  ZH_ROUTER_PERMISSION_REVOKED: [403, 'The permission behind this circuit or binding was removed by an admin; ask for a policy that allows it.'],
+  ZH_OVERLAY_MESSAGE_INVALID: [
+    400,
+    'An overlay control message was malformed; update the endpoint and the router to the same version.',
+  ],
+  ZH_ROUTER_NO_TERMINATOR: [
+    404,
+    'No endpoint hosts this service on this router right now; start the receiver (zh.serve) or try another router.',
+  ],
+  ZH_ROUTER_PERMISSION_REVOKED: [
+    403,
+    'The permission behind this circuit or binding was removed by an admin; ask for a policy that allows it.',
+  ],
   ZH_ROUTER_CERT_REVOKED: [401, 'This identity certificate was revoked; enroll a new identity.'],
-  ZH_ROUTER_OVERLOADED: [503, 'The router is at its connection or circuit limit; try again later or use another router.'],
+  ZH_ROUTER_OVERLOADED: [
+    503,
+    'The router is at its connection or circuit limit; try again later or use another router.',
+  ],
   ZH_ROUTER_SHUTTING_DOWN: [503, 'The router is shutting down; reconnect to another router.'],
-  ZH_SDK_NO_GRANT: [403, 'This identity may not use this service (no dial or bind grant); ask an admin for a policy.'],
-  ZH_SDK_NO_ROUTER: [503, 'No router is reachable for this identity; check the routers are running and allowed by a router policy.'],
+  ZH_SDK_NO_GRANT: [
+    403,
+    'This identity may not use this service (no dial or bind grant); ask an admin for a policy.',
+  ],
+  ZH_SDK_NO_ROUTER: [
+    503,
+    'No router is reachable for this identity; check the routers are running and allowed by a router policy.',
+  ],
   ZH_SDK_CLOSED: [500, 'The zerohook context was closed; create a new one with connect().'],
 
   // end-to-end layer (sdk): owned by src/sdk/e2e/ and src/sdk/http/
@@ -343,6 +361,16 @@ const registry = {
     400,
     'Overlay URLs are http://<service-name>/path: the host names the service and the circuit is already end-to-end encrypted, so use http: and a service name.',
   ],
+
+  // router links and routing: owned by src/router/links/ and src/controller/routing/
+
+  // overlay throughput work: owned by whoever tunes src/wire/ and src/sdk/e2e/
+
+  // send and the GitHub Action: owned by src/cli/send.ts and action/
+
+  // tunnel host and intercept: owned by src/tunnel/
+
+  // gateway (public ingress): owned by src/gateway/
 } as const satisfies Record<string, readonly [number, string]>
 
 /** Every stable error code zerohook can raise. */
