@@ -6,7 +6,7 @@ import { enrollCommands } from './enroll.js'
 import { entityCommands } from './entities.js'
 import { identityCommands } from './identity.js'
 import { policyCommands } from './policy.js'
-import { quickstartCommand } from './quickstart.js'
+import { quickstartCommand } from './quickstart/index.js'
 import { routerRunCommand } from './router.js'
 import { secretCommands } from './secret.js'
 
