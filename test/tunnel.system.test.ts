@@ -1,11 +1,11 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { fetch } from 'undici'
+import { fetch, type Response } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type Zerohook } from '../src/sdk/index.js'
 import { signWebhook } from '../src/webhooks/sign.js'
-import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { runCli, startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { startNetwork, type TestNetwork } from './helpers/network.js'
 import { listeningSockets } from './helpers/sockets.js'
 
@@ -50,6 +50,33 @@ async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void
 }
 
 const ready = (l: Record<string, unknown>) => l.msg === 'tunnel host ready'
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+describe('tunnel CLI refuses bad arguments before connecting', { timeout: 60_000 }, () => {
+  const host = ['tunnel', 'host', '--identity', 'missing.json', '--service', 's']
+  it.each([
+    [[...host, '--to', 'https://127.0.0.1:8443'], 1, 'ZH_TUNNEL_TARGET_INVALID'],
+    [[...host, '--to', 'http://10.1.2.3:80'], 1, 'ZH_TUNNEL_TARGET_INVALID'],
+    [[...host, '--to', 'http://127.0.0.1:80', '--secret', 's'], 2, 'ZH_USAGE'],
+    [[...host, '--to', 'http://127.0.0.1:80', '--verify', 'github'], 2, 'ZH_USAGE'],
+    [
+      [...host, '--to', 'http://127.0.0.1:80', '--verify', 'nope', '--secret', 's'],
+      1,
+      'ZH_WEBHOOK_SCHEME_UNKNOWN',
+    ],
+    [[...host, '--to', 'http://127.0.0.1:80', '--max-body', 'lots'], 2, 'ZH_USAGE'],
+    [
+      ['tunnel', 'intercept', '--identity', 'x.json', '--service', 's', '--listen', 'nowhere'],
+      1,
+      'ZH_TUNNEL_LISTEN_INVALID',
+    ],
+  ])('%j exits %i with %s', async (args, exit, code) => {
+    const r = await runCli(args, { ZEROHOOK_WEBHOOK_SECRET: '' })
+    expect(r.code).toBe(exit)
+    expect(r.stderr.startsWith(`${code}:`)).toBe(true)
+  })
+})
 
 describe(
   'tunnel host and intercept (real controller, router and tunnel processes)',
@@ -156,6 +183,31 @@ describe(
       expect(seen.headers['x-zerohook-identity-id']).toBe(sender.id.id)
       const line = await plainHost.waitFor((l) => l.msg === 'tunnel request')
       expect(line).toMatchObject({ method: 'POST', path: '/hook', status: 200 })
+    })
+
+    it('measures: median round trip through the tunnel host vs straight to the app', async () => {
+      const time = async (send: () => Promise<Response>) => {
+        const ms: number[] = []
+        for (let i = 0; i < 40; i++) {
+          const t = performance.now()
+          const res = await send()
+          await res.arrayBuffer()
+          expect(res.status).toBe(200)
+          ms.push(performance.now() - t)
+        }
+        return median(ms)
+      }
+      const dispatcher = sender.dispatcher()
+      const tunneled = await time(() =>
+        fetch('http://plain-hook/m', { method: 'POST', body: '{}', dispatcher }),
+      )
+      const direct = await time(() =>
+        fetch(`http://127.0.0.1:${app.port}/m`, { method: 'POST', body: '{}' }),
+      )
+      console.log(
+        `tunnel host round trip, median of 40 sequential POSTs: ${tunneled.toFixed(2)} ms over the overlay, ${direct.toFixed(2)} ms direct`,
+      )
+      expect(tunneled).toBeGreaterThan(0)
     })
 
     it('keeps no listening socket in the tunnel host process', () => {
