@@ -26,8 +26,12 @@ async function startLocalApp(): Promise<{ port: number; seen: Seen[]; close(): P
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
       seen.push({ url: req.url!, headers: req.headers, body })
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ ok: true, identity: req.headers['x-zerohook-identity'] }))
+      // /slow answers late, to catch a tunnel that drops in-flight requests on SIGTERM.
+      const delay = req.url === '/slow' ? 1_500 : 0
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ ok: true, identity: req.headers['x-zerohook-identity'] }))
+      }, delay)
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -149,7 +153,7 @@ describe(
       }
       await Promise.all([plainHost, githubHost, standardHost].map((d) => d.waitFor(ready, 60_000)))
       sender = await connect(ci.identity)
-    })
+    }, 180_000)
 
     afterAll(async () => {
       await sender?.close()
@@ -305,8 +309,15 @@ describe(
       expect(await intercept.stop()).toBe(0)
     })
 
-    it('stops cleanly on SIGTERM (exit 0)', async () => {
-      expect(await plainHost.stop()).toBe(0)
+    it('stops cleanly on SIGTERM (exit 0), finishing the request in flight', async () => {
+      const before = app.seen.length
+      const slow = post('plain-hook', '/slow', '{}', { 'content-type': 'application/json' })
+      await waitUntil(() => app.seen.length > before)
+      const stopped = plainHost.stop()
+      const res = await slow
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ ok: true })
+      expect(await stopped).toBe(0)
       expect(plainHost.lines.some((l) => l.msg === 'tunnel stopped')).toBe(true)
       expect(await githubHost.stop()).toBe(0)
       expect(await standardHost.stop()).toBe(0)
