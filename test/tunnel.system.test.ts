@@ -93,6 +93,27 @@ describe(
     let plainHost: Daemon
     let githubHost: Daemon
     let standardHost: Daemon
+    let hostFile: string
+
+    // The secret from the environment, as an operator keeps it out of `ps` (the daemon inherits
+    // this process's environment); ids are remembered in SQLite under --state.
+    const startStandardHost = (): Daemon => {
+      process.env.ZEROHOOK_WEBHOOK_SECRET = STD_SECRET
+      try {
+        return startDaemon(
+          hostArgs(
+            hostFile,
+            'standard-hook',
+            '--verify',
+            'standard',
+            '--state',
+            join(net.dir, 'standard-state'),
+          ),
+        )
+      } finally {
+        delete process.env.ZEROHOOK_WEBHOOK_SECRET
+      }
+    }
 
     const hostArgs = (file: string, service: string, ...more: string[]) => [
       'tunnel',
@@ -127,6 +148,7 @@ describe(
           what,
         )
       const host = await net.identity('jenkins', ['hosts'])
+      hostFile = host.file
       const ci = await net.identity('ci-job', ['senders'])
       senderFile = ci.file
       app = await startLocalApp()
@@ -134,23 +156,7 @@ describe(
       githubHost = startDaemon(
         hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret', GH_SECRET),
       )
-      // The secret from the environment, as an operator keeps it out of `ps`: the daemon
-      // inherits this process's environment.
-      process.env.ZEROHOOK_WEBHOOK_SECRET = STD_SECRET
-      try {
-        standardHost = startDaemon(
-          hostArgs(
-            host.file,
-            'standard-hook',
-            '--verify',
-            'standard',
-            '--state',
-            join(net.dir, 'standard-state'),
-          ),
-        )
-      } finally {
-        delete process.env.ZEROHOOK_WEBHOOK_SECRET
-      }
+      standardHost = startStandardHost()
       await Promise.all([plainHost, githubHost, standardHost].map((d) => d.waitFor(ready, 60_000)))
       sender = await connect(ci.identity)
     }, 180_000)
@@ -242,7 +248,7 @@ describe(
       expect(JSON.stringify(githubHost.lines)).not.toContain(GH_SECRET)
     })
 
-    it('with --verify standard (secret from the environment), refuses a replay', async () => {
+    it('with --verify standard (secret from the environment), refuses a replay, also after a restart', async () => {
       const before = app.seen.length
       const body = '{"type":"build.requested"}'
       const headers = {
@@ -253,6 +259,13 @@ describe(
       const again = await post('standard-hook', '/hook', body, headers)
       expect(again.status).toBe(409)
       expect(await again.json()).toMatchObject({ error: { code: 'ZH_WEBHOOK_REPLAYED' } })
+      expect(app.seen.length).toBe(before + 1)
+
+      expect(await standardHost.stop()).toBe(0)
+      standardHost = startStandardHost()
+      await standardHost.waitFor(ready, 60_000)
+      const afterRestart = await post('standard-hook', '/hook', body, headers)
+      expect(afterRestart.status).toBe(409)
       expect(app.seen.length).toBe(before + 1)
     })
 

@@ -66,7 +66,14 @@ export function upstreamRequestHeaders(
   return out
 }
 
-/** The app's response headers as the caller gets them: hop-by-hop headers dropped. */
+/**
+ * The app's response headers as the caller gets them: hop-by-hop headers dropped.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(answer.statusCode!, downstreamResponseHeaders(answer.headers))
+ * ```
+ */
 export function downstreamResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   return forwardable(incoming)
 }
