@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { isZhError } from '../errors.js'
 import { controllerCommands } from './controller.js'
 import { enrollCommands } from './enroll.js'
+import { gatewayCommands } from './gateway.js'
 import { entityCommands } from './entities.js'
 import { identityCommands } from './identity.js'
 import { policyCommands } from './policy.js'
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   routerRunCommand(router)
   enrollCommands(program)
   secretCommands(program)
+  gatewayCommands(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()
   return program
 }
