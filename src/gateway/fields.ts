@@ -16,7 +16,9 @@ export function mapping(value: Raw, field: string, allowed: readonly string[]): 
     throw invalid(field, 'must be a mapping')
   }
   for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) throw invalid(`${field}.${key}`, 'unknown field')
+    if (!allowed.includes(key)) {
+      throw invalid(field === '(file)' ? key : `${field}.${key}`, 'unknown field')
+    }
   }
   return value as RawMap
 }
