@@ -192,6 +192,8 @@ describe(
       expect(res.status).toBe(202)
       const { id } = res.body as { id: string }
       expect(id).toMatch(/^gw_/)
+      const retry = await gateway.waitFor((l) => l.msg === 'gateway retry' && l.id === id)
+      expect(retry.status === null || (retry.status as number) >= 500).toBe(true)
       const back = await startReceiver()
       const got = (await back.waitFor(
         (l) =>
