@@ -123,7 +123,12 @@ export function createForwarder(options: ForwarderOptions) {
     const result = decide(w, answer, Date.now())
     // Cut by a stop: left in flight, resumed on the next start.
     if (closed && result.state === 'pending') return { answer, state: result.state }
-    queue.finish(w.id, result, Date.now())
+    try {
+      queue.finish(w.id, result, Date.now())
+    } catch (err) {
+      // The row stays in flight and is resumed on the next start; the receiver dedups by id.
+      log.error({ id: w.id, err: (err as Error).message }, 'gateway queue write failed')
+    }
     const fields = {
       id: w.id,
       route: w.route,
@@ -146,19 +151,33 @@ export function createForwarder(options: ForwarderOptions) {
     timer = undefined
     if (closed) return
     const free = concurrency - running.size
-    if (free > 0) {
-      for (const w of queue.claimDue(Date.now(), free)) void track(run(w, config.timeoutMs))
+    try {
+      if (free > 0) {
+        for (const w of queue.claimDue(Date.now(), free)) void track(run(w, config.timeoutMs))
+      }
+    } catch (err) {
+      // A database hiccup must not kill the process: look again after a nap.
+      log.error({ err: (err as Error).message }, 'gateway queue read failed')
+      return nap(MAX_NAP_MS / 12)
     }
     schedule()
   }
 
   function schedule(): void {
     if (closed) return
-    const next = queue.nextDueAt()
-    if (next === undefined) return
-    const wait = Math.min(Math.max(0, next - Date.now()), MAX_NAP_MS)
+    let next: number | undefined
+    try {
+      next = queue.nextDueAt()
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'gateway queue read failed')
+      return nap(MAX_NAP_MS / 12)
+    }
+    if (next !== undefined) nap(Math.min(Math.max(0, next - Date.now()), MAX_NAP_MS))
+  }
+
+  function nap(ms: number): void {
     if (timer) clearTimeout(timer)
-    timer = setTimeout(pump, wait)
+    timer = setTimeout(pump, ms)
   }
 
   return {
