@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
+import http from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
@@ -182,6 +183,22 @@ describe(
       expect(unknown.status).toBe(404)
       expect(codeOf(unknown)).toBe('ZH_GATEWAY_ROUTE_NOT_FOUND')
       expect(received().length).toBe(before)
+    })
+
+    it('caps the body before hashing (413) and never answers plain HTTP', async () => {
+      const before = received().length
+      const big = await deliver('/github', JSON.stringify({ pad: 'x'.repeat(70_000) }))
+      expect(big.status).toBe(413)
+      expect(codeOf(big)).toBe('ZH_WEBHOOK_BODY_TOO_LARGE')
+      const plain = await new Promise<string>((resolve) => {
+        const req = http.request(url.replace('https:', 'http:') + '/github', { method: 'POST' })
+        req.on('response', (res) => resolve(`answered ${res.statusCode}`))
+        req.on('error', (err) => resolve(`refused: ${err.message}`))
+        req.end('{}')
+      })
+      expect(plain).toMatch(/^refused/)
+      expect(received().length).toBe(before)
+      expect(JSON.stringify(gateway.lines)).not.toContain('must-not-cross-the-gateway')
     })
 
     it('answers 202 while the target is down, then delivers once the receiver is back', async () => {

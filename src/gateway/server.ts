@@ -108,7 +108,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       }
       answer = refusal(code)
     }
-    if (entry && !req.complete) req.resume() // drain a refused body rather than leave it buffered
     writeAnswer(req, res, answer)
     log.info(
       {
@@ -155,11 +154,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     address: bound.address,
     port: bound.port,
     async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      })
+      // Stop taking requests, then cut attempts under way: requests being answered get their
+      // 202 (their webhook stays queued) instead of a cut connection the provider would retry
+      // into a replay refusal. Connections still open after a grace period are closed.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeIdleConnections()
       await forwarder.close()
+      let grace: NodeJS.Timeout | undefined
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => (grace = setTimeout(resolve, 5000))),
+      ])
+      clearTimeout(grace)
+      server.closeAllConnections()
       queue.close()
       await replay.close()
     },
