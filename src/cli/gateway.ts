@@ -7,6 +7,26 @@ import { connect } from '../sdk/context.js'
 import { loadIdentity } from '../sdk/identity-file.js'
 import { untilSignal } from './signals.js'
 
+const CONFIG_HELP = `
+Configuration (YAML; relative paths are relative to the file):
+  listen: 127.0.0.1:8443                 # port 0: any free port (logged)
+  tls: { cert: cert.pem, key: key.pem }  # HTTPS only, TLS 1.2+; add ca: clients-ca.pem for mTLS
+  state: ./gateway-state                 # SQLite outbox + replay store
+  maxBodyBytes: 1048576                  # checked before any hashing
+  forward: { timeoutMs: 8000, delaysMs: [0, 5000, 300000], maxAttempts: 8 }   # optional
+  routes:
+    - path: /github
+      scheme: github                     # standard, github, stripe, slack, shopify, gitlab, ...
+      secrets: [ { env: GITHUB_WEBHOOK_SECRET } ]   # or { file: PATH } or { value: TEXT }
+      allow: [ 140.82.112.0/20 ]         # optional CIDR allow-list (socket address)
+      token: { env: GATEWAY_TOKEN }      # optional Authorization: Bearer (16+ characters)
+      target: { service: jenkins-webhook, path: /github-webhook/ }
+
+A verified webhook is stored, then forwarded over the overlay with the provider's headers and
+X-Zerohook-Gateway-Verified / X-Zerohook-Gateway-Id. The caller gets the receiver's answer, or
+202 { id } when the target is unreachable: it is retried with backoff, also after a restart.
+`
+
 interface RunOptions {
   identity: string
   config: string
@@ -24,8 +44,9 @@ export function gatewayCommands(program: Command): void {
       '--identity <file>',
       "the gateway's identity file (may dial the target services)",
     )
-    .requiredOption('--config <file>', 'gateway YAML: listen, tls, state, routes (see docs)')
+    .requiredOption('--config <file>', 'gateway YAML: listen, tls, state, routes (see below)')
     .option('--json', 'logs are JSON lines already; accepted for uniformity')
+    .addHelpText('after', CONFIG_HELP)
     .action(async (opts: RunOptions) => {
       // Configuration first: a bad file fails before anything connects or listens.
       const config = loadGatewayConfig(opts.config)
