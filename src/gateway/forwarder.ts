@@ -82,8 +82,9 @@ export function createForwarder(options: ForwarderOptions) {
       const chunks: Buffer[] = []
       let size = 0
       for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        chunks.push(chunk)
         size += chunk.length
-        if (size <= MAX_ANSWER_BYTES) chunks.push(chunk)
+        if (size > MAX_ANSWER_BYTES) break // the rest is not needed; leaving the loop drops it
       }
       const type = res.headers['content-type']
       const body = Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES)
@@ -93,9 +94,15 @@ export function createForwarder(options: ForwarderOptions) {
         body,
       }
     } catch (err) {
-      if (signal.aborted) return stopping.signal.aborted ? 'ZH_GATEWAY_STOPPING' : 'timeout'
+      // The recorded error: the overlay's ZH_* code (no terminator, no grant...) when there is
+      // one, else ZH_GATEWAY_DELIVERY_FAILED with what happened.
+      const failed = (what: string) => `ZH_GATEWAY_DELIVERY_FAILED (${what})`
+      if (signal.aborted) return failed(stopping.signal.aborted ? 'gateway stopping' : 'timeout')
       const code = isZhError(err) ? err.code : (err as { cause?: { code?: unknown } }).cause?.code
-      return typeof code === 'string' ? code : ((err as { code?: string }).code ?? 'connect failed')
+      if (typeof code === 'string' && code.startsWith('ZH_')) return code
+      return failed(
+        typeof code === 'string' ? code : ((err as { code?: string }).code ?? 'no answer'),
+      )
     }
   }
 
