@@ -398,6 +398,24 @@ const registry = {
   ZH_TUNNEL_CLOSING: [503, 'The tunnel is shutting down; retry against another instance or later.'],
 
   // gateway (public ingress): owned by src/gateway/
+  ZH_GATEWAY_CONFIG_INVALID: [
+    400,
+    'The gateway configuration is invalid; fix the named field (see `zerohook gateway run --help`).',
+  ],
+  ZH_GATEWAY_CONFIG_SOURCE_MISSING: [
+    400,
+    'A secret, token or TLS file named in the gateway configuration could not be read; set the environment variable or fix the file path.',
+  ],
+  ZH_GATEWAY_ROUTE_NOT_FOUND: [404, 'No gateway route has this path; check the webhook URL.'],
+  ZH_GATEWAY_METHOD_NOT_ALLOWED: [405, 'The gateway accepts webhooks with POST only.'],
+  ZH_GATEWAY_QUEUE_FAILED: [
+    503,
+    'The gateway could not store the webhook durably; it was not accepted, send it again later.',
+  ],
+  ZH_GATEWAY_DELIVERY_FAILED: [
+    502,
+    'The gateway could not deliver to its target service; it retries, check that the receiver is running.',
+  ],
 } as const satisfies Record<string, readonly [number, string]>
 
 /** Every stable error code zerohook can raise. */

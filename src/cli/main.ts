@@ -49,6 +49,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
   { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
   { names: ['tunnel'], load: async () => (await import('./tunnel.js')).tunnelCommands },
+  { names: ['gateway'], load: async () => (await import('./gateway.js')).gatewayCommands },
 ]
 
 /** Builds the `zerohook` command tree for `argv`; cli/ only wires things together. */

@@ -1,0 +1,185 @@
+import Database from 'better-sqlite3'
+
+/**
+ * Where a forwarded webhook is. `rejected`: the receiver answered a definitive 4xx; `failed`:
+ * every attempt failed. Both are kept (with the body) for the operator: nothing accepted is lost.
+ */
+export type ForwardState = 'pending' | 'in-flight' | 'delivered' | 'rejected' | 'failed'
+
+/** A verified webhook waiting to cross, exactly as it must be forwarded. */
+export interface QueuedWebhook {
+  /** The gateway's id (`gw_...`), sent as `X-Zerohook-Gateway-Id`. */
+  readonly id: string
+  readonly route: string
+  /** `http://<service><path>`, dialled over the overlay. */
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  /** The original body bytes. */
+  readonly body: Buffer
+  /** Replay-store keys of the verification, forgotten when the receiver rejects it. */
+  readonly replayKeys: readonly string[]
+  readonly state: ForwardState
+  readonly attempts: number
+  readonly nextAt: number | null
+  readonly lastStatus: number | null
+  readonly lastError: string | null
+}
+
+/** What one attempt decided. */
+export interface AttemptResult {
+  readonly state: Exclude<ForwardState, 'in-flight'>
+  readonly status: number | null
+  readonly error: string | null
+  /** When `state` is `pending`. */
+  readonly nextAt: number | null
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS zh_gateway_queue (
+  id TEXT PRIMARY KEY NOT NULL,
+  route TEXT NOT NULL,
+  url TEXT NOT NULL,
+  headers TEXT NOT NULL,
+  body BLOB NOT NULL,
+  replay_keys TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);`
+
+interface Row {
+  id: string
+  route: string
+  url: string
+  headers: string
+  body: Buffer
+  replay_keys: string
+  state: ForwardState
+  attempts: number
+  next_at: number | null
+  last_status: number | null
+  last_error: string | null
+}
+
+const toWebhook = (r: Row): QueuedWebhook => ({
+  id: r.id,
+  route: r.route,
+  url: r.url,
+  headers: JSON.parse(r.headers) as Record<string, string>,
+  body: r.body,
+  replayKeys: JSON.parse(r.replay_keys) as string[],
+  state: r.state,
+  attempts: r.attempts,
+  nextAt: r.next_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+})
+
+/** The gateway's durable queue (see {@link openForwardQueue}). */
+export type ForwardQueue = ReturnType<typeof openForwardQueue>
+
+/**
+ * The gateway's outbox: SQLite (WAL, synchronous FULL), one row per verified webhook with its
+ * headers and original bytes. The sender's outbox stores a JSON payload it re-signs on every
+ * attempt; a gateway passes the provider's bytes and signature through untouched, so it keeps
+ * its own small table. A row is committed before the caller is answered.
+ *
+ * @example
+ * ```ts
+ * const queue = openForwardQueue('/var/lib/zerohook/gateway/outbox.db')
+ * queue.add({ id, route: '/github', url, headers, body, replayKeys }, Date.now())
+ * ```
+ */
+export function openForwardQueue(file: string) {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  // Accepted means on disk: a power cut after the 202 must not lose the webhook.
+  db.pragma('synchronous = FULL')
+  db.exec(SCHEMA)
+  const insert = db.prepare(`INSERT INTO zh_gateway_queue
+    (id, route, url, headers, body, replay_keys, state, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, 'in-flight', ?, ?)`)
+  const due = db.prepare(`SELECT * FROM zh_gateway_queue
+    WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`)
+  const claim = db.prepare(
+    `UPDATE zh_gateway_queue SET state = 'in-flight', updated_at = ? WHERE id = ?`,
+  )
+  const settle = db.prepare(`UPDATE zh_gateway_queue SET state = ?, attempts = attempts + 1,
+    next_at = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`)
+  const claimDue = db.transaction((now: number, limit: number) => {
+    const rows = due.all(now, limit) as Row[]
+    for (const row of rows) claim.run(now, row.id)
+    return rows.map((r) => toWebhook({ ...r, state: 'in-flight' }))
+  })
+
+  return {
+    /** Commits a new webhook as in flight: its first attempt is made by the caller. */
+    add(
+      w: Pick<QueuedWebhook, 'id' | 'route' | 'url' | 'headers' | 'body' | 'replayKeys'>,
+      now: number,
+    ): QueuedWebhook {
+      const headers = JSON.stringify(w.headers)
+      const keys = JSON.stringify(w.replayKeys)
+      insert.run(w.id, w.route, w.url, headers, w.body, keys, now, now)
+      return {
+        ...w,
+        state: 'in-flight',
+        attempts: 0,
+        nextAt: null,
+        lastStatus: null,
+        lastError: null,
+      }
+    },
+    /** Marks pending webhooks due at `now` as in flight (up to `limit`) and returns them. */
+    claimDue: (now: number, limit: number): QueuedWebhook[] => claimDue(now, limit),
+    /** Records an attempt's outcome. */
+    finish(id: string, result: AttemptResult, now: number): void {
+      settle.run(result.state, result.nextAt, result.status, result.error, now, id)
+    },
+    /**
+     * On start: webhooks left in flight by a stop or crash, and pending ones, are due now (a
+     * restart is usually the operator fixing the target). Resolves how many.
+     */
+    resume(now: number): number {
+      return db
+        .prepare(
+          `UPDATE zh_gateway_queue SET state = 'pending', next_at = ?, updated_at = ?
+          WHERE state IN ('pending', 'in-flight')`,
+        )
+        .run(now, now).changes
+    },
+    nextDueAt(): number | undefined {
+      const row = db
+        .prepare(`SELECT MIN(next_at) AS at FROM zh_gateway_queue WHERE state = 'pending'`)
+        .get() as { at: number | null }
+      return row.at ?? undefined
+    },
+    get(id: string): QueuedWebhook | undefined {
+      const row = db.prepare('SELECT * FROM zh_gateway_queue WHERE id = ?').get(id) as
+        Row | undefined
+      return row && toWebhook(row)
+    },
+    counts(): Record<ForwardState, number> {
+      const counts = { pending: 0, 'in-flight': 0, delivered: 0, rejected: 0, failed: 0 }
+      const rows = db
+        .prepare('SELECT state, COUNT(*) AS n FROM zh_gateway_queue GROUP BY state')
+        .all() as { state: ForwardState; n: number }[]
+      for (const { state, n } of rows) counts[state] = n
+      return counts
+    },
+    /** Deletes delivered webhooks last updated before `before` (failed and rejected stay). */
+    purgeDelivered(before: number): number {
+      return db
+        .prepare(`DELETE FROM zh_gateway_queue WHERE state = 'delivered' AND updated_at < ?`)
+        .run(before).changes
+    },
+    close(): void {
+      db.close()
+    },
+  }
+}
