@@ -9,6 +9,7 @@ import { policyCommands } from './policy.js'
 import { quickstartCommand } from './quickstart.js'
 import { routerRunCommand } from './router.js'
 import { secretCommands } from './secret.js'
+import { sendCommand } from './send.js'
 
 /** Builds the `zerohook` command tree; cli/ only wires things together. */
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   routerRunCommand(router)
   enrollCommands(program)
   secretCommands(program)
+  sendCommand(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()
   return program
 }
