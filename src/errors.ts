@@ -362,6 +362,16 @@ const registry = {
     'Overlay URLs are http://<service-name>/path: the host names the service and the circuit is already end-to-end encrypted, so use http: and a service name.',
   ],
 
+  // quickstart: owned by src/cli/quickstart/
+  ZH_QUICKSTART_CHILD_FAILED: [
+    500,
+    'A process the quickstart started (controller, router or receiver) failed; read its error above, or run `zerohook quickstart --dir DIR` to keep the files for a look.',
+  ],
+  ZH_QUICKSTART_CHECK_FAILED: [
+    500,
+    'A quickstart check did not hold; read the step above. Please report it with the output.',
+  ],
+
   // router links and routing: owned by src/router/links/ and src/controller/routing/
 
   // overlay throughput work: owned by whoever tunes src/wire/ and src/sdk/e2e/

@@ -1,41 +1,68 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander'
 import { isZhError } from '../errors.js'
-import { controllerCommands } from './controller.js'
-import { enrollCommands } from './enroll.js'
-import { entityCommands } from './entities.js'
-import { identityCommands } from './identity.js'
-import { policyCommands } from './policy.js'
-import { quickstartCommand } from './quickstart.js'
-import { routerRunCommand } from './router.js'
-import { secretCommands } from './secret.js'
-import { sendCommand } from './send.js'
 
-/** Builds the `zerohook` command tree; cli/ only wires things together. */
-export function buildProgram(): Command {
+/** Adds one command group to the program. */
+type Register = (program: Command) => void
+
+/**
+ * The command groups, loaded on demand: a run imports only the group it invokes (the
+ * controller's and the router's modules take most of a second to load), and `--help` loads all.
+ */
+const groups: { names: string[]; load: () => Promise<Register> }[] = [
+  {
+    names: ['quickstart'],
+    load: async () => (await import('./quickstart/index.js')).quickstartCommand,
+  },
+  { names: ['controller'], load: async () => (await import('./controller.js')).controllerCommands },
+  { names: ['identity'], load: async () => (await import('./identity.js')).identityCommands },
+  {
+    names: ['service'],
+    load: async () => {
+      const { entityCommands } = await import('./entities.js')
+      return (program) =>
+        entityCommands(
+          program,
+          { key: 'service', path: '/v1/services', enrolls: false, canUpdate: true },
+          'Manage services',
+        )
+    },
+  },
+  { names: ['policy'], load: async () => (await import('./policy.js')).policyCommands },
+  {
+    names: ['router'],
+    load: async () => {
+      const [{ entityCommands }, { routerRunCommand }] = await Promise.all([
+        import('./entities.js'),
+        import('./router.js'),
+      ])
+      return (program) =>
+        routerRunCommand(
+          entityCommands(
+            program,
+            { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
+            'Manage and run routers',
+          ),
+        )
+    },
+  },
+  { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
+  { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
+  { names: ['send'], load: async () => (await import('./send.js')).sendCommand },
+]
+
+/** Builds the `zerohook` command tree for `argv`; cli/ only wires things together. */
+export async function buildProgram(argv: readonly string[]): Promise<Command> {
   const program = new Command('zerohook')
     .description('Zero trust webhooks: dark receivers behind an identity-based overlay')
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError()
-  quickstartCommand(program)
-  controllerCommands(program)
-  identityCommands(program)
-  entityCommands(
-    program,
-    { key: 'service', path: '/v1/services', enrolls: false, canUpdate: true },
-    'Manage services',
-  )
-  policyCommands(program)
-  const router = entityCommands(
-    program,
-    { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
-    'Manage and run routers',
-  )
-  routerRunCommand(router)
-  enrollCommands(program)
-  secretCommands(program)
-  sendCommand(program)
+  const first = argv.slice(2).find((arg) => !arg.startsWith('-'))
+  const invoked = groups.filter((g) => first !== undefined && g.names.includes(first))
+  const versionOnly = first === undefined && argv.some((a) => a === '--version' || a === '-V')
+  const load = invoked.length > 0 ? invoked : versionOnly ? [] : groups
+  for (const group of load) (await group.load())(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()
   return program
 }
@@ -47,7 +74,7 @@ function allCommands(cmd: Command): Command[] {
 /** Exit codes: 0 success, 1 failure (`ZH_CODE: message` on stderr), 2 usage error. */
 async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv)
+    await (await buildProgram(argv)).parseAsync(argv)
     return 0
   } catch (err) {
     if (err instanceof CommanderError) {

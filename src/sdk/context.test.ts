@@ -48,7 +48,12 @@ describe(
       dialerIdentity = await bed.endpoint('dialer', ['senders'])
       dialer = await connect(dialerIdentity, { log })
       const app = createServer((req, res) =>
-        res.end(JSON.stringify({ caller: getPeerIdentity(req)?.identityId })),
+        res.end(
+          JSON.stringify({
+            caller: getPeerIdentity(req)?.identityId,
+            name: getPeerIdentity(req)?.name,
+          }),
+        ),
       )
       await host.serve('hooks', app)
       await other.serve(
@@ -63,7 +68,8 @@ describe(
 
     it('serves an http.Server and tells the handler who called', async () => {
       const res = await fetch('http://hooks/x', { dispatcher: dialer.dispatcher() })
-      expect(await res.json()).toEqual({ caller: dialerIdentity.id })
+      // The name comes from the caller's controller-signed grant, not from anything it claims.
+      expect(await res.json()).toEqual({ caller: dialerIdentity.id, name: 'dialer' })
     })
 
     it('detects a router that connects the dial to another identity’s terminator', async () => {

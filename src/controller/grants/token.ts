@@ -18,6 +18,8 @@ export interface GrantClaims {
   cfp: string
   /** Router ids the grant may be used on. */
   rtr: string[]
+  /** The identity's name, so the other endpoint can tell who called (informative, signed). */
+  nm?: string
   jti: string
   /** Issued at, seconds. */
   iat: number
@@ -41,6 +43,7 @@ export async function signGrant(
     act: claims.act,
     cfp: claims.cfp,
     rtr: claims.rtr,
+    ...(claims.nm === undefined ? {} : { nm: claims.nm }),
   })
     .setProtectedHeader({ alg: 'EdDSA', typ: TYP, kid: key.kid })
     .setSubject(claims.sub)
@@ -103,7 +106,7 @@ export async function verifyGrant(
 }
 
 function checkClaims(p: Record<string, unknown>): GrantClaims {
-  const { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp } = p
+  const { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp, nm } = p
   const ok =
     typeof sub === 'string' &&
     typeof net === 'string' &&
@@ -115,7 +118,8 @@ function checkClaims(p: Record<string, unknown>): GrantClaims {
     rtr.every((r) => typeof r === 'string') &&
     typeof jti === 'string' &&
     typeof iat === 'number' &&
-    typeof exp === 'number'
+    typeof exp === 'number' &&
+    (nm === undefined || (typeof nm === 'string' && nm.length <= 128))
   if (!ok) throw new ZhError('ZH_GRANT_INVALID', 'missing or malformed claims')
-  return { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp }
+  return { sub, net, svc, sn, act, cfp, rtr, jti, iat, exp, ...(nm === undefined ? {} : { nm }) }
 }

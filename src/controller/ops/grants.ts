@@ -49,6 +49,7 @@ export async function grantsFor(
         act: p.action,
         cfp: principal.fingerprint,
         rtr: routerIds,
+        nm: identity.name,
       },
       ctx.settings.grantTtl,
     )

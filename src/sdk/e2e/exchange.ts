@@ -75,7 +75,11 @@ export async function authenticatePeer(
       now: options.now?.() ?? Date.now(),
     }),
   )
-  const peer: E2ePeer = { ...peerCert, grant }
+  const peer: E2ePeer = {
+    ...peerCert,
+    ...(grant.nm === undefined ? {} : { name: grant.nm }),
+    grant,
+  }
   const e2e = Object.assign(socket, { peerIdentity: peer }) satisfies E2eSocket
   return { socket: e2e, peer }
 }

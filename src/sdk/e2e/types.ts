@@ -17,7 +17,7 @@ export interface E2eLocal {
 export interface E2ePeer {
   /** Identity id, from the certificate's principal URI (equal to the grant's `sub`). */
   identityId: string
-  /** The identity's name, when known; certificates and grants carry only the id today. */
+  /** The identity's name, from its controller-signed grant (absent in older grants). */
   name?: string
   /** SHA-256 fingerprint (hex) of the peer's certificate (equal to the grant's `cfp`). */
   fingerprint: string

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createSqliteOutbox } from './outbox-sqlite.js'
-import { A, outboxes, status, testSender } from './sender.test-util.js'
+import { A, B, outboxes, status, testSender } from './sender.test-util.js'
 import type { OutboxStore } from './types.js'
 
 for (const [kind, open] of Object.entries(outboxes)) {
@@ -119,6 +119,26 @@ for (const [kind, open] of Object.entries(outboxes)) {
       expect(await store.purge(t.clock.now() + 1)).toBe(1)
       expect(await store.get(id)).toBeUndefined()
       expect(await store.attempts(id)).toEqual([])
+    })
+
+    it('purges settled messages on its own once their retention has passed', async () => {
+      const { store } = await outbox()
+      const t = testSender(store, (req) => status(req.url === A ? 200 : 503), {
+        retainMs: 2 * 3600_000,
+        schedule: [0, 10 * 3600_000],
+      })
+      cleanup.unshift(() => t.sender.close())
+      const delivered = await t.sender.send({ endpoint: A, type: 't', data: {} })
+      const waiting = await t.sender.send({ endpoint: B, type: 't', data: {} })
+      await t.clock.advance(1)
+      expect(await store.get(delivered)).toBeDefined()
+      await t.clock.advance(3600_000) // one hour: not yet past the retention
+      expect(await store.get(delivered)).toBeDefined()
+      await t.clock.advance(2 * 3600_000)
+      expect(await store.get(delivered)).toBeUndefined()
+      expect(await store.attempts(delivered)).toEqual([])
+      // A message still waiting for its retry is never purged, however old.
+      expect((await store.get(waiting))?.state).toBe('pending')
     })
   })
 }

@@ -15,6 +15,7 @@ import type {
   SigningConfig,
   Transport,
 } from './types.js'
+import { scheduleRetention } from './retention.js'
 import { createWorker } from './worker.js'
 
 export type { SenderLog }
@@ -42,6 +43,11 @@ export interface SenderOptions {
   /** Where each attempt is logged (a pino logger fits). Never the body or the secret. */
   readonly log?: SenderLog
   readonly clock?: SenderClock
+  /**
+   * How long delivered, failed and disabled messages (and their attempt logs) stay in the
+   * outbox, in ms; default 7 days; `false` keeps them forever. Purged hourly.
+   */
+  readonly retainMs?: number | false
   /** In [0, 1), for the jitter; injectable for tests. */
   readonly random?: () => number
 }
@@ -106,6 +112,8 @@ export function createSender(options: SenderOptions): Sender {
     maxRetryAfterMs: positive(options.maxRetryAfterMs ?? 10 * 3600_000, 'maxRetryAfterMs'),
     userAgent: 'zerohook-webhooks',
   }
+  const retainMs =
+    options.retainMs === false ? false : positive(options.retainMs ?? 7 * 86_400_000, 'retainMs')
   const events = new EventEmitter()
   const worker = createWorker({
     store,
@@ -114,6 +122,9 @@ export function createSender(options: SenderOptions): Sender {
     emit: (event, payload) => void events.emit(event, payload),
     log: options.log,
   })
+
+  const stopRetention =
+    retainMs === false ? () => undefined : scheduleRetention(store, retainMs, clock, options.log)
 
   const sender: Sender = {
     store,
@@ -149,6 +160,7 @@ export function createSender(options: SenderOptions): Sender {
     drain: () => worker.drain(),
     enableEndpoint: (endpoint) => store.enableEndpoint(endpoint),
     async close() {
+      stopRetention()
       await worker.close()
       if (!options.transport) await (transport as ReturnType<typeof createHttpTransport>).close()
       if (typeof options.store === 'string') await store.close()
