@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli, stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { CLI, runCli, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { startFixture, startNetwork, type TestNetwork } from './helpers/network.js'
 
 const STANDARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
@@ -124,6 +125,46 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     const id = /^delivered ([0-9a-f-]{36})/.exec(r.stdout)![1]
     const got = await github.waitFor((l) => l.event === 'webhook' && l.id === id)
     expect(got).toMatchObject({ githubEvent: 'push', path: '/github-webhook/', body: event })
+  })
+
+  it('reads the payload from stdin with -, and resends the same id as a duplicate', async () => {
+    const viaStdin = (id: string) =>
+      new Promise<{ code: number | null; stdout: string }>((done, fail) => {
+        const child = spawn(
+          process.execPath,
+          [
+            CLI,
+            'send',
+            '-',
+            '--identity',
+            ci,
+            '--service',
+            'standard-hook',
+            '--path',
+            '/hook',
+            '--type',
+            'deploy.requested',
+            '--id',
+            id,
+            '--json',
+          ],
+          { env: { ...process.env, ZEROHOOK_WEBHOOK_SECRET: STANDARD_SECRET } },
+        )
+        let stdout = ''
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        child.on('error', fail)
+        child.on('close', (code) => done({ code, stdout }))
+        child.stdin.end('{"service":"api","version":"1.2.3"}')
+      })
+    const first = await viaStdin('msg_stdin_once')
+    expect(first.code).toBe(0)
+    expect(JSON.parse(first.stdout)).toMatchObject({ id: 'msg_stdin_once', duplicate: false })
+    const got = await standard.waitFor((l) => l.event === 'webhook' && l.id === 'msg_stdin_once')
+    expect(got.body).toMatchObject({ type: 'deploy.requested', data: { version: '1.2.3' } })
+    // The receiver's replay store has this id: 409 ZH_WEBHOOK_REPLAYED counts as delivered.
+    const again = await viaStdin('msg_stdin_once')
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 409, duplicate: true })
   })
 
   it('is refused with a wrong secret: exit 1 ZH_SEND_REJECTED, no retry', async () => {
