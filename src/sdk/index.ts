@@ -21,3 +21,4 @@ export {
   type DeliveryScheme,
   type DispatcherSource,
 } from './webhook-delivery.js'
+export type { AttemptResponse } from './webhook-attempt.js'

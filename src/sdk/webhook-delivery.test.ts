@@ -157,6 +157,7 @@ describe('deliverWebhook', () => {
       [{ headers: { 'x-a': 'line\r\nbreak' } }, 'ZH_SEND_HEADER_INVALID'],
       [{ headers: { 'bad name': 'v' } }, 'ZH_SEND_HEADER_INVALID'],
       [{ path: 'no-slash' }, 'ZH_SEND_OPTIONS_INVALID'],
+      [{ service: 'user@elsewhere' }, 'ZH_SEND_OPTIONS_INVALID'],
       [{ retries: -1 }, 'ZH_SEND_OPTIONS_INVALID'],
       [{ type: '' }, 'ZH_SEND_OPTIONS_INVALID'],
       [{ data: { big: 'x'.repeat(2000) }, maxBodyBytes: 1000 }, 'ZH_SEND_PAYLOAD_TOO_LARGE'],

@@ -1,7 +1,9 @@
-import { request, type Dispatcher } from 'undici'
-import { ZhError, isZhError, type ZhCode } from '../errors.js'
+import type { Dispatcher } from 'undici'
+import { isName } from '../controller/policy/names.js'
+import { ZhError, type ZhCode } from '../errors.js'
 import { retryAfterMs, withJitter } from '../webhooks/sender/schedule.js'
 import type { Secret } from '../webhooks/types.js'
+import { attemptOnce, sleep, type AttemptResponse, type Retryable } from './webhook-attempt.js'
 import { buildMessage, signAttempt, type DeliveryScheme } from './webhook-message.js'
 
 export type { DeliveryScheme }
@@ -69,7 +71,7 @@ export class DeliveryError extends ZhError {
     detail: string,
     readonly id: string,
     readonly attempts: number,
-    readonly response?: Omit<DeliveryResult, 'attempts' | 'duplicate' | 'id'>,
+    readonly response?: AttemptResponse,
     cause?: unknown,
   ) {
     super(code, detail, { cause })
@@ -81,21 +83,6 @@ export class DeliveryError extends ZhError {
 export interface DispatcherSource {
   dispatcher(): Dispatcher
 }
-
-// Dial refusals no retry can cure: authorization and identity checks, misuse, a closed context.
-const FINAL_CODES = new Set<string>([
-  'ZH_SDK_NO_GRANT',
-  'ZH_SDK_CLOSED',
-  'ZH_ROUTER_PERMISSION_REVOKED',
-  'ZH_ROUTER_CERT_REVOKED',
-  'ZH_E2E_URL_INVALID',
-  'ZH_E2E_PEER_CERT_INVALID',
-  'ZH_E2E_PEER_GRANT_INVALID',
-  'ZH_E2E_WRONG_SERVICE',
-  'ZH_E2E_REFUSED',
-  'ZH_IDENTITY_DISABLED',
-  'ZH_IDENTITY_DELETED',
-])
 
 /**
  * Delivers one signed webhook to a service over the overlay: builds the body, signs each attempt
@@ -129,6 +116,9 @@ export async function deliverWebhook(
     0,
     2 ** 26,
   )
+  if (!isName(options.service)) {
+    throw new ZhError('ZH_SEND_OPTIONS_INVALID', 'service is a service name')
+  }
   const path = options.path ?? '/'
   if (!/^\/[\x21-\x7e]{0,2047}$/.test(path)) {
     throw new ZhError('ZH_SEND_OPTIONS_INVALID', 'path starts with / and has no spaces')
@@ -196,112 +186,9 @@ export async function deliverWebhook(
   )
 }
 
-type AttemptResponse = NonNullable<DeliveryError['response']>
-
-/** An attempt worth retrying: a dial or connection error, a timeout, 5xx, 429 or 408. */
-interface Retryable {
-  readonly kind: 'retry'
-  readonly error: string
-  readonly response?: AttemptResponse
-  readonly cause?: unknown
-}
-
-async function attemptOnce(
-  dispatcher: Dispatcher,
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  opts: { timeoutMs: number; maxResponseBytes: number; signal: AbortSignal | undefined },
-): Promise<{ kind: 'answered'; response: AttemptResponse } | Retryable> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs)
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
-  let response: AttemptResponse
-  try {
-    response = await post(dispatcher, url, headers, body, signal, opts.maxResponseBytes)
-  } catch (err) {
-    if (opts.signal?.aborted) throw err
-    const zh = zhErrorIn(err)
-    if (zh && FINAL_CODES.has(zh.code)) throw zh
-    const error = zh?.code ?? (timeout.aborted ? 'timeout' : systemCode(err))
-    return { kind: 'retry', error, cause: err }
-  }
-  const { status } = response
-  if (status >= 500 || status === 429 || status === 408) {
-    return { kind: 'retry', error: `HTTP ${status}`, response }
-  }
-  return { kind: 'answered', response }
-}
-
-async function post(
-  dispatcher: Dispatcher,
-  url: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  signal: AbortSignal,
-  maxBytes: number,
-): Promise<AttemptResponse> {
-  const res = await request(url, { method: 'POST', headers, body, dispatcher, signal })
-  const chunks: Buffer[] = []
-  let size = 0
-  let truncated = false
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    const room = maxBytes - size
-    if (chunk.length > room) {
-      if (room > 0) chunks.push(chunk.subarray(0, room))
-      size = maxBytes
-      truncated = true
-      // Stop reading: a receiver must not make us buffer an unbounded answer.
-      res.body.destroy()
-      break
-    }
-    chunks.push(chunk)
-    size += chunk.length
-  }
-  const flat: Record<string, string> = {}
-  for (const [k, v] of Object.entries(res.headers)) {
-    if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
-  }
-  return {
-    status: res.statusCode,
-    headers: flat,
-    body: Buffer.concat(chunks).toString('utf8'),
-    truncated,
-  }
-}
-
-function zhErrorIn(err: unknown): ZhError | undefined {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isZhError(e)) return e
-  }
-  return undefined
-}
-
-// A system code (ECONNRESET, UND_ERR_SOCKET...) rather than a message that could carry a secret.
-function systemCode(err: unknown): string {
-  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code
-  }
-  return 'connection failed'
-}
-
 function whole(value: number, name: string, min: number, max: number): number {
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     throw new ZhError('ZH_SEND_OPTIONS_INVALID', `${name} is a whole number in [${min}, ${max}]`)
   }
   return value
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason as Error)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
 }
