@@ -407,6 +407,23 @@ const registry = {
   ],
 
   // tunnel host and intercept: owned by src/tunnel/
+  ZH_TUNNEL_TARGET_INVALID: [
+    400,
+    'The tunnel target must be http://HOST:PORT of an app on this host (loopback), with no path, query or credentials; pass --allow-remote-target for another host.',
+  ],
+  ZH_TUNNEL_LISTEN_INVALID: [
+    400,
+    'The listen address must be HOST:PORT or [IPv6]:PORT (port 0 picks a free port).',
+  ],
+  ZH_TUNNEL_UPSTREAM_UNAVAILABLE: [
+    502,
+    'The app behind the tunnel did not answer; check that it runs at the --to address.',
+  ],
+  ZH_TUNNEL_UPSTREAM_TIMEOUT: [
+    504,
+    'The app behind the tunnel did not answer in time; make it answer faster or raise --upstream-timeout.',
+  ],
+  ZH_TUNNEL_CLOSING: [503, 'The tunnel is shutting down; retry against another instance or later.'],
 
   // gateway (public ingress): owned by src/gateway/
 } as const satisfies Record<string, readonly [number, string]>

@@ -49,6 +49,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
   { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
   { names: ['send'], load: async () => (await import('./send.js')).sendCommand },
+  { names: ['tunnel'], load: async () => (await import('./tunnel.js')).tunnelCommands },
 ]
 
 /** Builds the `zerohook` command tree for `argv`; cli/ only wires things together. */

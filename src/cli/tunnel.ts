@@ -1,0 +1,196 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Command } from 'commander'
+import pino from 'pino'
+import { logRedactions } from '../controller/run.js'
+import { ZhError } from '../errors.js'
+import { connect } from '../sdk/context.js'
+import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
+import { hostTunnel } from '../tunnel/host.js'
+import { interceptTunnel } from '../tunnel/intercept.js'
+import { parseListen, parseTarget } from '../tunnel/target.js'
+import { getScheme } from '../webhooks/registry.js'
+import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
+import { createSqliteReplayStore } from '../webhooks/replay/sqlite.js'
+import type { ReplayStore } from '../webhooks/replay/store.js'
+import { untilSignal } from './signals.js'
+
+/** Where `--secret` is read from when it is not on the command line (it stays out of `ps`). */
+export const SECRET_ENV = 'ZEROHOOK_WEBHOOK_SECRET'
+
+interface HostOptions {
+  identity: string
+  service: string
+  to: string
+  verify?: string
+  secret: string[]
+  publicKey: string[]
+  state?: string
+  maxBody: number
+  upstreamTimeout: number
+  tolerance?: number
+  publicUrl?: string
+  allowRemoteTarget?: boolean
+  grace: number
+}
+
+interface InterceptOptions {
+  identity: string
+  service: string
+  listen: string
+  grace: number
+}
+
+const collect = (value: string, all: string[]) => [...all, value]
+
+/** `zerohook tunnel host` and `zerohook tunnel intercept`, both until SIGINT or SIGTERM. */
+export function tunnelCommands(program: Command): void {
+  const group = program
+    .command('tunnel')
+    .description('Host a service for a local app, or intercept a local port to dial one')
+  group
+    .command('host')
+    .description('Bind a service and forward its requests to a local HTTP app (no open port)')
+    .requiredOption('--identity <file>', 'identity file that may bind the service')
+    .requiredOption('--service <name>', 'service to bind')
+    .requiredOption('--to <url>', 'the local app, http://HOST:PORT (loopback)')
+    .option('--verify <scheme>', 'verify webhooks first: standard, github, stripe, slack...')
+    .option(
+      '--secret <secret>',
+      `webhook secret, repeatable for rotation (default: $${SECRET_ENV})`,
+      collect,
+      [],
+    )
+    .option(
+      '--public-key <key>',
+      'Ed25519 public key (standard v1a, discord), repeatable',
+      collect,
+      [],
+    )
+    .option('--state <dir>', 'keep the replay store in DIR/replay.db (default: in memory)')
+    .option(
+      '--max-body <bytes>',
+      'request body cap, bytes (k/m suffix: KiB/MiB)',
+      byteSize,
+      1 << 20,
+    )
+    .option(
+      '--upstream-timeout <ms>',
+      'longest silence from the app before 504',
+      wholeNumber,
+      60_000,
+    )
+    .option('--tolerance <seconds>', "timestamp tolerance (default: the scheme's)", wholeNumber)
+    .option('--public-url <url>', 'public base URL the provider calls (Twilio signs it)')
+    .option('--allow-remote-target', 'allow a --to host that is not loopback (a sidecar network)')
+    .option('--grace <ms>', 'how long in-flight requests may finish on stop', wholeNumber, 5_000)
+    .option('--json', 'logs are JSON lines already; accepted for symmetry')
+    .action(async (opts: HostOptions) => {
+      const target = parseTarget(opts.to, { allowRemote: opts.allowRemoteTarget })
+      const verify = opts.verify ? await verifyOptions(opts) : undefined
+      if (!opts.verify && (opts.secret.length > 0 || opts.publicKey.length > 0 || opts.state))
+        throw new ZhError('ZH_USAGE', '--secret, --public-key and --state need --verify SCHEME')
+      const log = pino({ base: { component: 'tunnel' }, redact: logRedactions })
+      const zh = await connectIdentity(opts.identity, log)
+      const tunnel = await hostTunnel(zh, {
+        service: opts.service,
+        target,
+        verify,
+        maxBodyBytes: opts.maxBody,
+        upstreamTimeoutMs: opts.upstreamTimeout,
+        graceMs: opts.grace,
+        log,
+      }).catch(async (err: unknown) => {
+        await zh.close()
+        throw err
+      })
+      log.info(
+        { service: opts.service, to: target.authority, verify: opts.verify ?? null },
+        'tunnel host ready',
+      )
+      await untilSignal()
+      log.info({ inFlight: tunnel.inFlight() }, 'tunnel stopping')
+      await tunnel.close()
+      await zh.close()
+      await verify?.replay.close()
+      log.info('tunnel stopped')
+    })
+
+  group
+    .command('intercept')
+    .description('Listen on a local port and pipe each connection into a dial of a service')
+    .requiredOption('--identity <file>', 'identity file that may dial the service')
+    .requiredOption('--service <name>', 'service to dial')
+    .requiredOption('--listen <host:port>', 'local address (port 0: any free port)')
+    .option('--grace <ms>', 'how long open connections may finish on stop', wholeNumber, 5_000)
+    .option('--json', 'logs are JSON lines already; accepted for symmetry')
+    .action(async (opts: InterceptOptions) => {
+      const { host, port } = parseListen(opts.listen)
+      const log = pino({ base: { component: 'tunnel' }, redact: logRedactions })
+      const zh = await connectIdentity(opts.identity, log)
+      const tunnel = await interceptTunnel((service) => zh.dial(service), {
+        service: opts.service,
+        host,
+        port,
+        graceMs: opts.grace,
+        log,
+      }).catch(async (err: unknown) => {
+        await zh.close()
+        throw err
+      })
+      log.info(
+        { service: opts.service, address: tunnel.address.host, port: tunnel.address.port },
+        'tunnel intercept listening',
+      )
+      await untilSignal()
+      log.info({ connections: tunnel.connections() }, 'tunnel stopping')
+      await tunnel.close()
+      await zh.close()
+      log.info('tunnel stopped')
+    })
+}
+
+async function connectIdentity(file: string, log: pino.Logger) {
+  const identity = await loadIdentity(file)
+  // A long-running tunnel renews its certificate: keep the file current for the next start.
+  return connect(identity, { log, onRenewed: (renewed) => saveIdentity(file, renewed) })
+}
+
+async function verifyOptions(opts: HostOptions) {
+  const scheme = getScheme(opts.verify!).name
+  const secrets = opts.secret.length > 0 ? opts.secret : envSecret()
+  if (secrets.length + opts.publicKey.length === 0)
+    throw new ZhError('ZH_USAGE', `--verify needs --secret, $${SECRET_ENV} or --public-key`)
+  let replay: ReplayStore
+  if (opts.state) {
+    await mkdir(opts.state, { recursive: true, mode: 0o700 })
+    replay = createSqliteReplayStore({ database: join(opts.state, 'replay.db') })
+  } else {
+    replay = createMemoryReplayStore()
+  }
+  return {
+    scheme,
+    secrets,
+    publicKeys: opts.publicKey,
+    replay,
+    tolerance: opts.tolerance,
+    publicUrl: opts.publicUrl,
+  }
+}
+
+function envSecret(): string[] {
+  const value = process.env[SECRET_ENV]?.trim()
+  return value ? [value] : []
+}
+
+function wholeNumber(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) throw new ZhError('ZH_USAGE', `${text} is not a whole number`)
+  return Number(text)
+}
+
+function byteSize(text: string): number {
+  const m = /^(\d{1,12})(k|m|kib|mib)?$/i.exec(text)
+  if (!m) throw new ZhError('ZH_USAGE', `${text} is not a size in bytes (k and m suffixes allowed)`)
+  const unit = m[2]?.[0]?.toLowerCase()
+  return Number(m[1]) * (unit === 'k' ? 1024 : unit === 'm' ? 1024 * 1024 : 1)
+}

@@ -1,0 +1,74 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+/** The header naming the caller (its name when known, else its id). */
+export const IDENTITY_HEADER = 'x-zerohook-identity'
+/** The header with the caller's identity id. */
+export const IDENTITY_ID_HEADER = 'x-zerohook-identity-id'
+
+// RFC 9110 §7.6.1: headers meant for one connection only, never forwarded by a proxy.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'http2-settings',
+])
+
+/** Who called, as the end-to-end layer proved it. */
+export interface TunnelCaller {
+  identityId: string
+  name?: string
+}
+
+/**
+ * The headers a tunnel host sends to its app: hop-by-hop headers (and any the caller listed in
+ * `Connection`) dropped, every `X-Zerohook-*` header from the caller removed so it cannot be
+ * spoofed, then the caller's proven identity added. `Host` becomes the app's authority and the
+ * service name the caller used is kept in `X-Forwarded-Host`.
+ *
+ * @example
+ * ```ts
+ * const headers = upstreamRequestHeaders(req.headers, { identityId: 'id-1', name: 'ci' }, '127.0.0.1:8080')
+ * ```
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  caller: TunnelCaller,
+  authority: string,
+): OutgoingHttpHeaders {
+  const out = forwardable(incoming)
+  for (const name of Object.keys(out)) if (name.startsWith('x-zerohook-')) delete out[name]
+  // The server here already answered any `Expect: 100-continue`; the app gets the whole body.
+  delete out.expect
+  delete out['x-forwarded-host']
+  if (typeof incoming.host === 'string') out['x-forwarded-host'] = incoming.host
+  out.host = authority
+  out[IDENTITY_HEADER] = caller.name ?? caller.identityId
+  out[IDENTITY_ID_HEADER] = caller.identityId
+  return out
+}
+
+/** The app's response headers as the caller gets them: hop-by-hop headers dropped. */
+export function downstreamResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  return forwardable(incoming)
+}
+
+function forwardable(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = new Set(
+    String(incoming.connection ?? '')
+      .split(',')
+      .map((t) => t.trim().toLowerCase())
+      .filter(Boolean),
+  )
+  const out: OutgoingHttpHeaders = {}
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue
+    out[name] = value
+  }
+  return out
+}

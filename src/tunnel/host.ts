@@ -1,0 +1,64 @@
+import http from 'node:http'
+import type { Duplex } from 'node:stream'
+import { getPeerIdentity } from '../sdk/http/serve.js'
+import type { Zerohook } from '../sdk/context.js'
+import { type TunnelHandlerOptions, createTunnelHandler } from './handler.js'
+
+/** Options of {@link hostTunnel}. */
+export interface HostTunnelOptions extends Omit<TunnelHandlerOptions, 'callerOf'> {
+  /** The service to bind. */
+  service: string
+  /** How long in-flight requests may run on close, ms; default 5 s. */
+  graceMs?: number
+}
+
+/** A running tunnel host. */
+export interface HostTunnel {
+  service: string
+  /** Requests being handled now. */
+  inFlight: () => number
+  /** Unbinds the service, gives in-flight requests the grace, then ends every connection. */
+  close(): Promise<void>
+}
+
+/**
+ * Hosts a service for an app that cannot embed the SDK: binds `service` with an `http.Server`
+ * that never listens, and forwards each authorized request to the app at `target`, with the
+ * caller's proven identity in `X-Zerohook-Identity` / `X-Zerohook-Identity-Id` (anything the
+ * caller sent under `X-Zerohook-*` is removed first). With `verify`, webhooks are checked before
+ * the app sees a byte. The process opens no listening port.
+ *
+ * @example
+ * ```ts
+ * const zh = await connect(await loadIdentity('jenkins.json'))
+ * const tunnel = await hostTunnel(zh, {
+ *   service: 'jenkins-webhook',
+ *   target: parseTarget('http://127.0.0.1:8080'),
+ *   verify: { scheme: 'github', secrets: [secret], replay: createMemoryReplayStore() },
+ * })
+ * // later: await tunnel.close(); await zh.close()
+ * ```
+ */
+export async function hostTunnel(zh: Zerohook, opts: HostTunnelOptions): Promise<HostTunnel> {
+  const tunnel = createTunnelHandler({ ...opts, callerOf: getPeerIdentity })
+  const server = http.createServer(tunnel.handle)
+  // A server that never listens does not track its connections (closeAllConnections is a no-op
+  // there), so the tunnel keeps them itself to end them on close.
+  const sockets = new Set<Duplex>()
+  server.on('connection', (socket: Duplex) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
+  })
+  // An idle caller holds a circuit at the router: end it after two minutes of silence.
+  server.timeout = 120_000
+  const listener = await zh.serve(opts.service, server)
+  return {
+    service: opts.service,
+    inFlight: tunnel.inFlight,
+    async close() {
+      listener.close()
+      await tunnel.drain(opts.graceMs ?? 5_000)
+      for (const socket of sockets) socket.destroy()
+    },
+  }
+}

@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
+import { signWebhook } from '../webhooks/sign.js'
+import type { TunnelVerifyOptions } from './verify-gate.js'
+import { send, startApp, startFront, type Front, type StubApp } from './tunnel.test-util.js'
+
+const NOW = 1_700_000_000
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const OLD_SECRET = 'whsec_dGhpcyBpcyBhIHNlY29uZCBzZWNyZXQga2V5IQ=='
+const GH_SECRET = 'gh-secret-for-tests'
+
+let app: StubApp | undefined
+let front: Front | undefined
+
+afterEach(async () => {
+  await front?.close()
+  await app?.close()
+  front = app = undefined
+})
+
+async function gated(
+  verify: Partial<TunnelVerifyOptions>,
+  answer?: Parameters<typeof startApp>[0],
+) {
+  app = await startApp(answer)
+  front = await startFront(app.port, {
+    verify: {
+      scheme: 'standard',
+      secrets: [SECRET],
+      replay: createMemoryReplayStore(),
+      now: () => NOW,
+      ...verify,
+    },
+    maxBodyBytes: 64 * 1024,
+  })
+  return { app, front }
+}
+
+function standard(id: string, body: string, at = NOW, secret = SECRET) {
+  return {
+    headers: {
+      'content-type': 'application/json',
+      ...signWebhook({ scheme: 'standard', secret, id, timestamp: at, body }),
+    },
+    body,
+  }
+}
+
+describe('tunnel host: verify before forward', () => {
+  it('forwards a correctly signed webhook, bytes unchanged, secrets in rotation', async () => {
+    const { app, front } = await gated({ secrets: [SECRET, OLD_SECRET] })
+    const body = '{"type":"push","n": 1}'
+    expect((await send(front.port, standard('msg_1', body))).status).toBe(200)
+    expect((await send(front.port, standard('msg_2', body, NOW, OLD_SECRET))).status).toBe(200)
+    expect(app.seen.map((s) => s.body.toString())).toEqual([body, body])
+    expect(app.seen[0]!.headers['webhook-id']).toBe('msg_1')
+    expect(app.seen[0]!.headers['content-length']).toBe(String(Buffer.byteLength(body)))
+  })
+
+  it('never forwards a bad signature, a tampered body or a missing signature', async () => {
+    const { app, front } = await gated({})
+    const wrong = await send(front.port, standard('msg_1', '{}', NOW, OLD_SECRET))
+    expect([wrong.status, wrong.code]).toEqual([401, 'ZH_WEBHOOK_SIGNATURE_INVALID'])
+    const signed = standard('msg_2', '{"amount":1}')
+    const tampered = await send(front.port, { ...signed, body: '{"amount":9}' })
+    expect([tampered.status, tampered.code]).toEqual([401, 'ZH_WEBHOOK_SIGNATURE_INVALID'])
+    const bare = await send(front.port, {
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect([bare.status, bare.code]).toEqual([400, 'ZH_WEBHOOK_HEADER_MISSING'])
+    expect(app.seen).toHaveLength(0)
+  })
+
+  it('never forwards a replay: the second delivery of an id is 409', async () => {
+    const { app, front } = await gated({})
+    const msg = standard('msg_replayed', '{"x":1}')
+    expect((await send(front.port, msg)).status).toBe(200)
+    const again = await send(front.port, msg)
+    expect([again.status, again.code]).toEqual([409, 'ZH_WEBHOOK_REPLAYED'])
+    expect(app.seen).toHaveLength(1)
+  })
+
+  it('never forwards a stale or future timestamp', async () => {
+    const { app, front } = await gated({})
+    const stale = await send(front.port, standard('msg_old', '{}', NOW - 3600))
+    expect([stale.status, stale.code]).toEqual([401, 'ZH_WEBHOOK_TIMESTAMP_STALE'])
+    const future = await send(front.port, standard('msg_new', '{}', NOW + 3600))
+    expect(future.code).toBe('ZH_WEBHOOK_TIMESTAMP_FUTURE')
+    expect(app.seen).toHaveLength(0)
+  })
+
+  it('verifies GitHub signatures', async () => {
+    const { app, front } = await gated({ scheme: 'github', secrets: [GH_SECRET] })
+    const body = '{"ref":"refs/heads/main"}'
+    const sig = signWebhook({ scheme: 'github', secret: GH_SECRET, body, id: 'delivery-1' })
+    const ok = await send(front.port, {
+      headers: { 'content-type': 'application/json', ...sig },
+      body,
+    })
+    expect(ok.status).toBe(200)
+    const bad = await send(front.port, {
+      headers: { ...sig, 'x-github-delivery': 'delivery-2' },
+      body: '{"ref":"refs/heads/evil"}',
+    })
+    expect([bad.status, bad.code]).toEqual([401, 'ZH_WEBHOOK_SIGNATURE_INVALID'])
+    expect(app.seen.map((s) => s.body.toString())).toEqual([body])
+  })
+
+  it('refuses a body over the cap with 413 before verifying or forwarding', async () => {
+    const { app, front } = await gated({})
+    const big = standard('msg_big', JSON.stringify({ pad: 'x'.repeat(70 * 1024) }))
+    const reply = await send(front.port, big)
+    expect([reply.status, reply.code]).toEqual([413, 'ZH_WEBHOOK_BODY_TOO_LARGE'])
+    expect(app.seen).toHaveLength(0)
+  })
+
+  it('accepts the retry of a webhook the app failed (5xx), not of one it took', async () => {
+    let fail = true
+    const { app, front } = await gated({}, (_s, res) => {
+      res.writeHead(fail ? 500 : 204).end()
+    })
+    const msg = standard('msg_retry', '{}')
+    expect((await send(front.port, msg)).status).toBe(500)
+    fail = false
+    expect((await send(front.port, msg)).status).toBe(204)
+    expect((await send(front.port, msg)).code).toBe('ZH_WEBHOOK_REPLAYED')
+    expect(app.seen).toHaveLength(2)
+  })
+
+  it('answers a repeat while the first delivery is still at the app as in progress', async () => {
+    let release: () => void = () => undefined
+    const { app, front } = await gated({}, (_s, res) => {
+      release = () => res.writeHead(204).end()
+    })
+    const msg = standard('msg_slow', '{}')
+    const first = send(front.port, msg)
+    while (app.seen.length === 0) await new Promise((r) => setTimeout(r, 10))
+    const repeat = await send(front.port, msg)
+    expect([repeat.status, repeat.code]).toEqual([409, 'ZH_WEBHOOK_IN_PROGRESS'])
+    release()
+    expect((await first).status).toBe(204)
+    expect(app.seen).toHaveLength(1)
+  })
+})

@@ -1,0 +1,263 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { fetch } from 'undici'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { connect, type Zerohook } from '../src/sdk/index.js'
+import { signWebhook } from '../src/webhooks/sign.js'
+import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { startNetwork, type TestNetwork } from './helpers/network.js'
+import { listeningSockets } from './helpers/sockets.js'
+
+const GH_SECRET = 'gh-tunnel-system-secret'
+const STD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+
+interface Seen {
+  url: string
+  headers: http.IncomingHttpHeaders
+  body: string
+}
+
+/** The unmodified app beside the tunnel: plain HTTP on loopback, it records what reached it. */
+async function startLocalApp(): Promise<{ port: number; seen: Seen[]; close(): Promise<void> }> {
+  const seen: Seen[] = []
+  const server = http.createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => (body += c.toString()))
+    req.on('end', () => {
+      seen.push({ url: req.url!, headers: req.headers, body })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ ok: true, identity: req.headers['x-zerohook-identity'] }))
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () => {
+      server.closeAllConnections()
+      return new Promise((r) => server.close(() => r()))
+    },
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+const ready = (l: Record<string, unknown>) => l.msg === 'tunnel host ready'
+
+describe(
+  'tunnel host and intercept (real controller, router and tunnel processes)',
+  { timeout: 240_000 },
+  () => {
+    let net: TestNetwork
+    let app: Awaited<ReturnType<typeof startLocalApp>>
+    let sender: Zerohook
+    let senderFile: string
+    let plainHost: Daemon
+    let githubHost: Daemon
+    let standardHost: Daemon
+
+    const hostArgs = (file: string, service: string, ...more: string[]) => [
+      'tunnel',
+      'host',
+      '--identity',
+      file,
+      '--service',
+      service,
+      '--to',
+      `http://127.0.0.1:${app.port}`,
+      ...more,
+    ]
+
+    beforeAll(async () => {
+      net = await startNetwork(1)
+      for (const svc of ['plain-hook', 'github-hook', 'standard-hook'])
+        await net.admin('service', 'create', svc, '--attr', 'tunneled')
+      await net.admin('service', 'create', 'private-hook', '--attr', 'private')
+      for (const [name, type, who, what] of [
+        ['senders-dial', 'dial', '#senders', '#tunneled'],
+        ['hosts-bind', 'bind', '#hosts', '#tunneled,#private'],
+      ] as const)
+        await net.admin(
+          'policy',
+          'create',
+          name,
+          '--type',
+          type,
+          '--identities',
+          who,
+          '--services',
+          what,
+        )
+      const host = await net.identity('jenkins', ['hosts'])
+      const ci = await net.identity('ci-job', ['senders'])
+      senderFile = ci.file
+      app = await startLocalApp()
+      plainHost = startDaemon(hostArgs(host.file, 'plain-hook'))
+      githubHost = startDaemon(
+        hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret', GH_SECRET),
+      )
+      // The secret from the environment, as an operator keeps it out of `ps`: the daemon
+      // inherits this process's environment.
+      process.env.ZEROHOOK_WEBHOOK_SECRET = STD_SECRET
+      try {
+        standardHost = startDaemon(
+          hostArgs(
+            host.file,
+            'standard-hook',
+            '--verify',
+            'standard',
+            '--state',
+            join(net.dir, 'standard-state'),
+          ),
+        )
+      } finally {
+        delete process.env.ZEROHOOK_WEBHOOK_SECRET
+      }
+      await Promise.all([plainHost, githubHost, standardHost].map((d) => d.waitFor(ready, 60_000)))
+      sender = await connect(ci.identity)
+    })
+
+    afterAll(async () => {
+      await sender?.close()
+      await stopAllDaemons()
+      await app?.close()
+      await net?.cleanup()
+    })
+
+    const post = (service: string, path: string, body: string, headers: Record<string, string>) =>
+      fetch(`http://${service}${path}`, {
+        method: 'POST',
+        body,
+        headers,
+        dispatcher: sender.dispatcher(),
+      })
+
+    it("forwards to the app with the sender's identity; a spoofed one is gone", async () => {
+      const res = await post('plain-hook', '/hook?n=1', '{"hello":"tunnel"}', {
+        'content-type': 'application/json',
+        'x-zerohook-identity': 'admin',
+        'x-zerohook-identity-id': 'id-of-someone-else',
+      })
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ ok: true })
+      const seen = app.seen.at(-1)!
+      expect(seen.url).toBe('/hook?n=1')
+      expect(seen.body).toBe('{"hello":"tunnel"}')
+      // Certificates and grants carry the identity's id only, so the name is used when the
+      // end-to-end layer knows it and the id otherwise; both name the real sender.
+      expect([sender.id.name, sender.id.id]).toContain(seen.headers['x-zerohook-identity'])
+      expect(seen.headers['x-zerohook-identity-id']).toBe(sender.id.id)
+      const line = await plainHost.waitFor((l) => l.msg === 'tunnel request')
+      expect(line).toMatchObject({ method: 'POST', path: '/hook', status: 200 })
+    })
+
+    it('keeps no listening socket in the tunnel host process', () => {
+      expect(listeningSockets(plainHost.pid)).toEqual([])
+      expect(listeningSockets(githubHost.pid)).toEqual([])
+    })
+
+    it('with --verify github, passes a signed request and stops a bad one', async () => {
+      const before = app.seen.length
+      const body = '{"ref":"refs/heads/main"}'
+      const headers = {
+        'content-type': 'application/json',
+        ...signWebhook({ scheme: 'github', secret: GH_SECRET, body, id: 'gh-delivery-1' }),
+      }
+      expect((await post('github-hook', '/github-webhook/', body, headers)).status).toBe(200)
+      expect(app.seen.length).toBe(before + 1)
+      // A well-formed request signed with another secret: what a forger can produce.
+      const evil = '{"ref":"refs/heads/evil"}'
+      const bad = await post('github-hook', '/github-webhook/', evil, {
+        'content-type': 'application/json',
+        ...signWebhook({ scheme: 'github', secret: 'not-the-secret', body: evil, id: 'gh-2' }),
+      })
+      expect(bad.status).toBe(401)
+      expect(await bad.json()).toMatchObject({ error: { code: 'ZH_WEBHOOK_SIGNATURE_INVALID' } })
+      expect(app.seen.length).toBe(before + 1)
+      expect(app.seen.at(-1)!.body).toBe(body)
+      // Secrets never reach the log.
+      expect(JSON.stringify(githubHost.lines)).not.toContain(GH_SECRET)
+    })
+
+    it('with --verify standard (secret from the environment), refuses a replay', async () => {
+      const before = app.seen.length
+      const body = '{"type":"build.requested"}'
+      const headers = {
+        'content-type': 'application/json',
+        ...signWebhook({ scheme: 'standard', secret: STD_SECRET, id: 'msg_tunnel_1', body }),
+      }
+      expect((await post('standard-hook', '/hook', body, headers)).status).toBe(200)
+      const again = await post('standard-hook', '/hook', body, headers)
+      expect(again.status).toBe(409)
+      expect(await again.json()).toMatchObject({ error: { code: 'ZH_WEBHOOK_REPLAYED' } })
+      expect(app.seen.length).toBe(before + 1)
+    })
+
+    it('intercept: a plain fetch to a local port reaches the app behind a tunnel host', async () => {
+      const intercept = startDaemon([
+        'tunnel',
+        'intercept',
+        '--identity',
+        senderFile,
+        '--service',
+        'plain-hook',
+        '--listen',
+        '127.0.0.1:0',
+      ])
+      const line = await intercept.waitFor((l) => l.msg === 'tunnel intercept listening', 60_000)
+      const port = line.port as number
+      expect(port).toBeGreaterThan(0)
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`http://127.0.0.1:${port}/via-intercept/${i}`, {
+          method: 'POST',
+          body: `payload-${i}`,
+        })
+        expect(res.status).toBe(200)
+        const answer = (await res.json()) as { identity: string }
+        expect([sender.id.name, sender.id.id]).toContain(answer.identity)
+        expect(app.seen.at(-1)).toMatchObject({ url: `/via-intercept/${i}`, body: `payload-${i}` })
+      }
+      expect(await intercept.stop()).toBe(0)
+    })
+
+    it('intercept: a service the identity may not dial closes that connection, logs the code, keeps serving', async () => {
+      const intercept = startDaemon([
+        'tunnel',
+        'intercept',
+        '--identity',
+        senderFile,
+        '--service',
+        'private-hook',
+        '--listen',
+        '127.0.0.1:0',
+      ])
+      const line = await intercept.waitFor((l) => l.msg === 'tunnel intercept listening', 60_000)
+      const refusals = () =>
+        intercept.lines.filter((l) => l.msg === 'dial refused; connection closed')
+      for (let i = 1; i <= 2; i++) {
+        const outcome = await fetch(`http://127.0.0.1:${line.port as number}/hook`).then(
+          (r) => `status ${r.status}`,
+          (err: Error) => `failed: ${String((err.cause as Error | undefined)?.message ?? err)}`,
+        )
+        expect(outcome).toMatch(/^failed/)
+        await waitUntil(() => refusals().length >= i)
+      }
+      expect(refusals().map((l) => l.code)).toEqual(['ZH_SDK_NO_GRANT', 'ZH_SDK_NO_GRANT'])
+      expect(await intercept.stop()).toBe(0)
+    })
+
+    it('stops cleanly on SIGTERM (exit 0)', async () => {
+      expect(await plainHost.stop()).toBe(0)
+      expect(plainHost.lines.some((l) => l.msg === 'tunnel stopped')).toBe(true)
+      expect(await githubHost.stop()).toBe(0)
+      expect(await standardHost.stop()).toBe(0)
+    })
+  },
+)
