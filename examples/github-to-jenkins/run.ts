@@ -2,7 +2,7 @@
  * GitHub → a dark Jenkins, end to end on loopback: a controller and a router, a Jenkins
  * stand-in bound to 127.0.0.1 behind `zerohook tunnel host`, then a push event delivered by
  * `zerohook send --scheme github` and by the GitHub Action's bundled entry point, each checked
- * by Jenkins's own X-Hub-Signature-256 verification; last, a forged delivery that Jenkins refuses.
+ * by the tunnel and by Jenkins's own X-Hub-Signature-256 check; last, forged deliveries refused.
  *
  * Usage (from the repository root): npm run build && node --import tsx examples/github-to-jenkins/run.ts [--keep]
  * Progress goes to stderr; a JSON summary to stdout. Exit 0 when every check passed.
@@ -103,19 +103,28 @@ async function darkJenkins(tunnelIdentity: string, secret: string) {
   })
   const { port } = await jenkins.waitFor((l) => l.event === 'listening')
   const to = `http://127.0.0.1:${String(port)}`
-  // `--help` of an unknown command prints the program's help: look for the tunnel's own option.
-  const help = await run([CLI, 'tunnel', 'host', '--help'], {}, root)
-  const hasTunnel = help.code === 0 && help.stdout.includes('--to <')
-  say(
-    `Jenkins listens on ${to} only; ${hasTunnel ? 'zerohook tunnel host' : 'the SDK stand-in (this build has no `zerohook tunnel`)'} hosts it as ${SERVICE}`,
+  say(`Jenkins listens on ${to} only; zerohook tunnel host hosts it as ${SERVICE}`)
+  // The tunnel checks the signature too (and remembers delivery ids) before anything reaches
+  // Jenkins; the secret comes from the environment, not the command line.
+  const tunnel = background(
+    'tunnel',
+    [
+      CLI,
+      'tunnel',
+      'host',
+      '--identity',
+      tunnelIdentity,
+      '--service',
+      SERVICE,
+      '--to',
+      to,
+      '--verify',
+      'github',
+    ],
+    { ZEROHOOK_WEBHOOK_SECRET: secret },
   )
-  const argv = hasTunnel
-    ? [CLI, 'tunnel', 'host', '--identity', tunnelIdentity, '--service', SERVICE, '--to', to]
-    : ['--import', 'tsx', join(here, 'tunnel-standin.ts'), tunnelIdentity, SERVICE, to]
-  // Its first log line shows it started (a bad identity or flag ends it first); `send` retries
-  // until the service is bound on the router.
-  await background('tunnel', argv).waitFor(() => true)
-  return { jenkins, tunnel: hasTunnel ? 'zerohook tunnel host' : 'sdk stand-in' }
+  await tunnel.waitFor((l) => l.msg === 'tunnel host ready')
+  return { jenkins, tunnel, port: Number(port) }
 }
 
 /** The bundled action, run as a GitHub runner runs it. */
@@ -154,7 +163,7 @@ async function main(): Promise<void> {
   const secret = randomBytes(24).toString('base64url') // the GitHub hook secret Jenkins checks
   try {
     const ids = await network(dir)
-    const { jenkins, tunnel } = await darkJenkins(ids.tunnel, secret)
+    const { jenkins, tunnel, port } = await darkJenkins(ids.tunnel, secret)
     const accepted = (id: string) =>
       jenkins.waitFor((l) => l.event === 'accepted' && l.delivery === id, 60_000)
 
@@ -186,7 +195,8 @@ async function main(): Promise<void> {
     say('the GitHub Action (action/dist/index.js), as a runner runs it')
     const byAction = await accepted(await runAction(dir, ids.github, secret))
 
-    say('a delivery signed with the wrong secret: Jenkins must refuse it')
+    say('a delivery signed with the wrong secret: the tunnel refuses it, Jenkins never sees it')
+    const before = jenkins.lines.length
     const forged = await run(
       [
         CLI,
@@ -209,20 +219,28 @@ async function main(): Promise<void> {
       { ZEROHOOK_WEBHOOK_SECRET: 'not-the-secret' },
       root,
     )
-    if (forged.code !== 1 || !/^ZH_SEND_REJECTED: /m.test(forged.stderr))
+    if (forged.code !== 1 || !/^ZH_SEND_REJECTED: .*HTTP 401/m.test(forged.stderr))
       throw new Error(`the forged delivery was not refused: ${forged.stderr}`)
+    await tunnel.waitFor((l) => l.code === 'ZH_WEBHOOK_SIGNATURE_INVALID')
+    if (jenkins.lines.length !== before) throw new Error('the forged delivery reached Jenkins')
+
+    say("and a forged request from the Jenkins host itself: Jenkins's own check refuses it")
+    const local = await fetch(`http://127.0.0.1:${port}/github-webhook/`, {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}`, 'x-github-event': 'push' },
+      body: await readFile(EVENT),
+    })
     await jenkins.waitFor((l) => l.event === 'rejected')
 
     const summary = {
       ok: true,
-      tunnel,
       send: { ...viaSend, jenkins: bySend },
       action: { jenkins: byAction },
-      forged: 'refused by Jenkins (HTTP 403), send exited 1 ZH_SEND_REJECTED',
+      forged: { overlay: 'refused by the tunnel: HTTP 401, send exited 1', local: local.status },
       ...(keep ? { dir } : {}),
     }
     process.stdout.write(`${JSON.stringify(summary)}\n`)
-    say('done: both deliveries verified by Jenkins, the forged one refused')
+    say('done: both deliveries verified by the tunnel and Jenkins, the forged ones refused')
   } finally {
     await Promise.all(procs.map((p) => p.stop()))
     if (!keep) await rm(dir, { recursive: true, force: true })
