@@ -1,11 +1,11 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { fetch } from 'undici'
+import { fetch, type Response } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type Zerohook } from '../src/sdk/index.js'
 import { signWebhook } from '../src/webhooks/sign.js'
-import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
+import { runCli, startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { startNetwork, type TestNetwork } from './helpers/network.js'
 import { listeningSockets } from './helpers/sockets.js'
 
@@ -26,8 +26,12 @@ async function startLocalApp(): Promise<{ port: number; seen: Seen[]; close(): P
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
       seen.push({ url: req.url!, headers: req.headers, body })
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ ok: true, identity: req.headers['x-zerohook-identity'] }))
+      // /slow answers late, to catch a tunnel that drops in-flight requests on SIGTERM.
+      const delay = req.url === '/slow' ? 1_500 : 0
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ ok: true, identity: req.headers['x-zerohook-identity'] }))
+      }, delay)
     })
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -51,6 +55,33 @@ async function waitUntil(check: () => boolean, timeoutMs = 30_000): Promise<void
 
 const ready = (l: Record<string, unknown>) => l.msg === 'tunnel host ready'
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+describe('tunnel CLI refuses bad arguments before connecting', { timeout: 60_000 }, () => {
+  const host = ['tunnel', 'host', '--identity', 'missing.json', '--service', 's']
+  it.each([
+    [[...host, '--to', 'https://127.0.0.1:8443'], 1, 'ZH_TUNNEL_TARGET_INVALID'],
+    [[...host, '--to', 'http://10.1.2.3:80'], 1, 'ZH_TUNNEL_TARGET_INVALID'],
+    [[...host, '--to', 'http://127.0.0.1:80', '--secret', 's'], 2, 'ZH_USAGE'],
+    [[...host, '--to', 'http://127.0.0.1:80', '--verify', 'github'], 2, 'ZH_USAGE'],
+    [
+      [...host, '--to', 'http://127.0.0.1:80', '--verify', 'nope', '--secret', 's'],
+      1,
+      'ZH_WEBHOOK_SCHEME_UNKNOWN',
+    ],
+    [[...host, '--to', 'http://127.0.0.1:80', '--max-body', 'lots'], 2, 'ZH_USAGE'],
+    [
+      ['tunnel', 'intercept', '--identity', 'x.json', '--service', 's', '--listen', 'nowhere'],
+      1,
+      'ZH_TUNNEL_LISTEN_INVALID',
+    ],
+  ])('%j exits %i with %s', async (args, exit, code) => {
+    const r = await runCli(args, { ZEROHOOK_WEBHOOK_SECRET: '' })
+    expect(r.code).toBe(exit)
+    expect(r.stderr.startsWith(`${code}:`)).toBe(true)
+  })
+})
+
 describe(
   'tunnel host and intercept (real controller, router and tunnel processes)',
   { timeout: 240_000 },
@@ -62,6 +93,27 @@ describe(
     let plainHost: Daemon
     let githubHost: Daemon
     let standardHost: Daemon
+    let hostFile: string
+
+    // The secret from the environment, as an operator keeps it out of `ps` (the daemon inherits
+    // this process's environment); ids are remembered in SQLite under --state.
+    const startStandardHost = (): Daemon => {
+      process.env.ZEROHOOK_WEBHOOK_SECRET = STD_SECRET
+      try {
+        return startDaemon(
+          hostArgs(
+            hostFile,
+            'standard-hook',
+            '--verify',
+            'standard',
+            '--state',
+            join(net.dir, 'standard-state'),
+          ),
+        )
+      } finally {
+        delete process.env.ZEROHOOK_WEBHOOK_SECRET
+      }
+    }
 
     const hostArgs = (file: string, service: string, ...more: string[]) => [
       'tunnel',
@@ -96,6 +148,7 @@ describe(
           what,
         )
       const host = await net.identity('jenkins', ['hosts'])
+      hostFile = host.file
       const ci = await net.identity('ci-job', ['senders'])
       senderFile = ci.file
       app = await startLocalApp()
@@ -103,26 +156,10 @@ describe(
       githubHost = startDaemon(
         hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret', GH_SECRET),
       )
-      // The secret from the environment, as an operator keeps it out of `ps`: the daemon
-      // inherits this process's environment.
-      process.env.ZEROHOOK_WEBHOOK_SECRET = STD_SECRET
-      try {
-        standardHost = startDaemon(
-          hostArgs(
-            host.file,
-            'standard-hook',
-            '--verify',
-            'standard',
-            '--state',
-            join(net.dir, 'standard-state'),
-          ),
-        )
-      } finally {
-        delete process.env.ZEROHOOK_WEBHOOK_SECRET
-      }
+      standardHost = startStandardHost()
       await Promise.all([plainHost, githubHost, standardHost].map((d) => d.waitFor(ready, 60_000)))
       sender = await connect(ci.identity)
-    })
+    }, 180_000)
 
     afterAll(async () => {
       await sender?.close()
@@ -158,6 +195,31 @@ describe(
       expect(line).toMatchObject({ method: 'POST', path: '/hook', status: 200 })
     })
 
+    it('measures: median round trip through the tunnel host vs straight to the app', async () => {
+      const time = async (send: () => Promise<Response>) => {
+        const ms: number[] = []
+        for (let i = 0; i < 40; i++) {
+          const t = performance.now()
+          const res = await send()
+          await res.arrayBuffer()
+          expect(res.status).toBe(200)
+          ms.push(performance.now() - t)
+        }
+        return median(ms)
+      }
+      const dispatcher = sender.dispatcher()
+      const tunneled = await time(() =>
+        fetch('http://plain-hook/m', { method: 'POST', body: '{}', dispatcher }),
+      )
+      const direct = await time(() =>
+        fetch(`http://127.0.0.1:${app.port}/m`, { method: 'POST', body: '{}' }),
+      )
+      console.log(
+        `tunnel host round trip, median of 40 sequential POSTs: ${tunneled.toFixed(2)} ms over the overlay, ${direct.toFixed(2)} ms direct`,
+      )
+      expect(tunneled).toBeGreaterThan(0)
+    })
+
     it('keeps no listening socket in the tunnel host process', () => {
       expect(listeningSockets(plainHost.pid)).toEqual([])
       expect(listeningSockets(githubHost.pid)).toEqual([])
@@ -186,7 +248,7 @@ describe(
       expect(JSON.stringify(githubHost.lines)).not.toContain(GH_SECRET)
     })
 
-    it('with --verify standard (secret from the environment), refuses a replay', async () => {
+    it('with --verify standard (secret from the environment), refuses a replay, also after a restart', async () => {
       const before = app.seen.length
       const body = '{"type":"build.requested"}'
       const headers = {
@@ -197,6 +259,13 @@ describe(
       const again = await post('standard-hook', '/hook', body, headers)
       expect(again.status).toBe(409)
       expect(await again.json()).toMatchObject({ error: { code: 'ZH_WEBHOOK_REPLAYED' } })
+      expect(app.seen.length).toBe(before + 1)
+
+      expect(await standardHost.stop()).toBe(0)
+      standardHost = startStandardHost()
+      await standardHost.waitFor(ready, 60_000)
+      const afterRestart = await post('standard-hook', '/hook', body, headers)
+      expect(afterRestart.status).toBe(409)
       expect(app.seen.length).toBe(before + 1)
     })
 
@@ -253,8 +322,15 @@ describe(
       expect(await intercept.stop()).toBe(0)
     })
 
-    it('stops cleanly on SIGTERM (exit 0)', async () => {
-      expect(await plainHost.stop()).toBe(0)
+    it('stops cleanly on SIGTERM (exit 0), finishing the request in flight', async () => {
+      const before = app.seen.length
+      const slow = post('plain-hook', '/slow', '{}', { 'content-type': 'application/json' })
+      await waitUntil(() => app.seen.length > before)
+      const stopped = plainHost.stop()
+      const res = await slow
+      expect(res.status).toBe(200)
+      expect(await res.json()).toMatchObject({ ok: true })
+      expect(await stopped).toBe(0)
       expect(plainHost.lines.some((l) => l.msg === 'tunnel stopped')).toBe(true)
       expect(await githubHost.stop()).toBe(0)
       expect(await standardHost.stop()).toBe(0)

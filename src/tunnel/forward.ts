@@ -21,6 +21,13 @@ export interface ForwardOptions {
  * cut) with the app's status; rejects with a ZhError *before* any answer byte was written
  * (ZH_BODY_TOO_LARGE, ZH_TUNNEL_UPSTREAM_UNAVAILABLE, ZH_TUNNEL_UPSTREAM_TIMEOUT), so the
  * caller can still answer with a code.
+ *
+ * @example
+ * ```ts
+ * const status = await forwardRequest(req, res, headers, undefined, {
+ *   target: parseTarget('http://127.0.0.1:8080'), agent, maxBodyBytes: 1 << 20, timeoutMs: 60_000,
+ * })
+ * ```
  */
 export function forwardRequest(
   req: http.IncomingMessage,

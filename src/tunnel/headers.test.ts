@@ -59,6 +59,28 @@ describe('tunnel headers', () => {
     expect(out['x-kept']).toBe('yes')
   })
 
+  it('removes client-address headers an app behind a loopback proxy would believe', () => {
+    const out = upstreamRequestHeaders(
+      {
+        forwarded: 'for=10.0.0.1',
+        'x-forwarded-for': '10.0.0.1',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-port': '443',
+        'x-real-ip': '10.0.0.1',
+      },
+      caller,
+      '127.0.0.1:8080',
+    )
+    for (const h of [
+      'forwarded',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+      'x-forwarded-port',
+      'x-real-ip',
+    ])
+      expect(out[h], h).toBeUndefined()
+  })
+
   it('sends the app its own Host and keeps the service name the caller used', () => {
     const out = upstreamRequestHeaders(
       { host: 'jenkins-webhook', 'x-forwarded-host': 'evil.example' },

@@ -19,6 +19,17 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ])
 
+// Client-address headers: the app sees the tunnel on loopback, which apps commonly trust as
+// their proxy, so a caller's own values would be believed. The overlay caller has no IP worth
+// passing on; who it is travels in X-Zerohook-Identity instead.
+const FORWARDING = [
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-real-ip',
+]
+
 /** Who called, as the end-to-end layer proved it. */
 export interface TunnelCaller {
   identityId: string
@@ -28,7 +39,8 @@ export interface TunnelCaller {
 /**
  * The headers a tunnel host sends to its app: hop-by-hop headers (and any the caller listed in
  * `Connection`) dropped, every `X-Zerohook-*` header from the caller removed so it cannot be
- * spoofed, then the caller's proven identity added. `Host` becomes the app's authority and the
+ * spoofed, client-address headers (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`...) removed for
+ * the same reason, then the caller's proven identity added. `Host` becomes the app's authority and the
  * service name the caller used is kept in `X-Forwarded-Host`.
  *
  * @example
@@ -45,6 +57,7 @@ export function upstreamRequestHeaders(
   for (const name of Object.keys(out)) if (name.startsWith('x-zerohook-')) delete out[name]
   // The server here already answered any `Expect: 100-continue`; the app gets the whole body.
   delete out.expect
+  for (const name of FORWARDING) delete out[name]
   delete out['x-forwarded-host']
   if (typeof incoming.host === 'string') out['x-forwarded-host'] = incoming.host
   out.host = authority
@@ -53,7 +66,14 @@ export function upstreamRequestHeaders(
   return out
 }
 
-/** The app's response headers as the caller gets them: hop-by-hop headers dropped. */
+/**
+ * The app's response headers as the caller gets them: hop-by-hop headers dropped.
+ *
+ * @example
+ * ```ts
+ * res.writeHead(answer.statusCode!, downstreamResponseHeaders(answer.headers))
+ * ```
+ */
 export function downstreamResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   return forwardable(incoming)
 }

@@ -43,7 +43,15 @@ export function parseTarget(to: string, opts: { allowRemote?: boolean } = {}): T
   return { host, port, authority: url.host }
 }
 
-/** True for `localhost`, 127.0.0.0/8 and ::1 (also as a v4-mapped address). */
+/**
+ * True for `localhost`, 127.0.0.0/8 and ::1 (also as a v4-mapped address).
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost('127.0.0.1') // true
+ * isLoopbackHost('0.0.0.0') // false: every interface
+ * ```
+ */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase()
   if (h === 'localhost') return true
