@@ -377,6 +377,34 @@ const registry = {
   // overlay throughput work: owned by whoever tunes src/wire/ and src/sdk/e2e/
 
   // send and the GitHub Action: owned by src/cli/send.ts and action/
+  ZH_SEND_OPTIONS_INVALID: [
+    400,
+    'A delivery option is invalid (the detail names it); fix the option and send again.',
+  ],
+  ZH_SEND_PAYLOAD_INVALID: [
+    400,
+    'The payload is not valid JSON (or not an object where one is needed); pass JSON with --data, --file or stdin.',
+  ],
+  ZH_SEND_PAYLOAD_TOO_LARGE: [
+    413,
+    'The webhook body is larger than the limit; send a smaller payload or raise the limit.',
+  ],
+  ZH_SEND_HEADER_INVALID: [
+    400,
+    'An extra header is malformed or reserved; use NAME:VALUE with a token name, no line breaks, and not a signature header.',
+  ],
+  ZH_SEND_REJECTED: [
+    502,
+    'The receiver answered with a non-retryable status (3xx or 4xx, in the detail); check the secret, scheme and path it expects.',
+  ],
+  ZH_SEND_FAILED: [
+    504,
+    'Every attempt failed (connection errors, timeouts, 5xx or 429; the last is in the detail); check the receiver is running, then send again with the same id.',
+  ],
+  ZH_ACTION_INPUT_INVALID: [
+    400,
+    'An input of the zerohook GitHub Action is missing or invalid (the detail names it); fix the workflow step.',
+  ],
 
   // tunnel host and intercept: owned by src/tunnel/
   ZH_TUNNEL_TARGET_INVALID: [

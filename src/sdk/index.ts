@@ -13,3 +13,12 @@ export { ZhError, isZhError, type ZhCode } from '../errors.js'
 export { connect, Zerohook, type ConnectOptions } from './context.js'
 export { OverlayListener, type OverlaySocket } from './listener.js'
 export { getPeerIdentity } from './http/index.js'
+export {
+  deliverWebhook,
+  DeliveryError,
+  type DeliverWebhookOptions,
+  type DeliveryResult,
+  type DeliveryScheme,
+  type DispatcherSource,
+} from './webhook-delivery.js'
+export type { AttemptResponse } from './webhook-attempt.js'
