@@ -80,7 +80,8 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   }
   const isRevoked = (fp: string) => revoked.has(fp)
   const table = { routes: {} as RoutingTable }
-  let reporter: { kick(): void; close(): void } | undefined
+  // The status reporter starts once the edge listens; until then a link change has no one to tell.
+  let kickStatus = (): void => undefined
   const links: LinkManager = new LinkManager(identity, routerId, {
     log,
     metrics,
@@ -89,7 +90,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     onChange: (_peer, up, channel) => {
       // Circuits on a link that died end with a code saying so (before the controller reacts).
       if (!up) resetLinkCircuits(registry, channel)
-      reporter?.kick()
+      kickStatus()
     },
   })
   const route: RouteDeps = { registry, links, table, metrics, log }
@@ -132,6 +133,8 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     services: registry.serviceCounts(),
     load: registry.relays.size + registry.transits.size,
   })
+  const reporter = startStatusReporter(identity, { status, log })
+  kickStatus = () => reporter.kick()
   const control = startControlClient(identity, {
     address: () => address,
     status,
@@ -162,7 +165,6 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     metrics.terminators.set(registry.terminators)
   }, SWEEP_MS)
   sweep.unref()
-  reporter = startStatusReporter(identity, { status, log })
 
   let metricsServer: Server | undefined
   let metricsPort: number | undefined
@@ -193,7 +195,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     controlReady,
     close: async () => {
       clearInterval(sweep)
-      reporter?.close()
+      reporter.close()
       links.close()
       control.close()
       for (const s of registry.sessions) s.channel.close('ZH_ROUTER_SHUTTING_DOWN')
