@@ -124,6 +124,14 @@ describe(
       )
       expect(forwarded + forwarded3).toBeGreaterThan(1000)
       expect(listeningSockets(receiver.pid)).toEqual([])
+      // The controller's view: three live routers, fully meshed, each with measured RTTs.
+      const graph = await net.admin<{ routers: { id: string; links: Record<string, number> }[] }>(
+        'router',
+        'links',
+      )
+      console.log(`router links: ${JSON.stringify(graph.routers.map((r) => r.links))}`)
+      expect(graph.routers).toHaveLength(3)
+      for (const r of graph.routers) expect(Object.keys(r.links)).toHaveLength(2)
     })
 
     it('closes a streaming transit circuit when the dialing identity is deleted', async () => {

@@ -8,6 +8,7 @@ import { identityCommands } from './identity.js'
 import { policyCommands } from './policy.js'
 import { quickstartCommand } from './quickstart.js'
 import { routerRunCommand } from './router.js'
+import { routerLinksCommand } from './router-links.js'
 import { secretCommands } from './secret.js'
 
 /** Builds the `zerohook` command tree; cli/ only wires things together. */
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     'Manage and run routers',
   )
   routerRunCommand(router)
+  routerLinksCommand(router)
   enrollCommands(program)
   secretCommands(program)
   for (const cmd of allCommands(program)) cmd.exitOverride()

@@ -79,6 +79,42 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
 
   addRoute(app, ctx, {
     method: 'GET',
+    url: '/v1/router-links',
+    access: 'admin',
+    summary: 'Live routers, their links with measured RTT, and their routing tables',
+    tags: ['routers'],
+    response: {
+      type: 'object',
+      properties: {
+        routers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              links: { type: 'object', additionalProperties: { type: 'number' } },
+              routes: {
+                type: 'object',
+                additionalProperties: { type: 'array', items: { type: 'string' } },
+              },
+            },
+            required: ['id', 'links', 'routes'],
+          },
+        },
+      },
+      required: ['routers'],
+    },
+    handler: () => ({
+      routers: [...routing.links()].map(([id, links]) => ({
+        id,
+        links,
+        routes: routing.lineFor(id).routes,
+      })),
+    }),
+  })
+
+  addRoute(app, ctx, {
+    method: 'GET',
     url: '/v1/router/events',
     access: 'router',
     summary: 'NDJSON stream of revocations and lost permissions, pushed as they happen',
