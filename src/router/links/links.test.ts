@@ -4,6 +4,8 @@ import tls from 'node:tls'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GrantClaims } from '../../controller/grants/token.js'
+import { removeIdentity } from '../../controller/ops/identities.js'
+import { createServicePolicy, removeServicePolicy } from '../../controller/ops/policies.js'
 import { codeOf } from '../../errors.test-util.js'
 import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
@@ -172,6 +174,35 @@ describe('router links: forwarding and who may open a link', { timeout: 90_000 }
     circuit.end('transit')
     await once(circuit, 'end')
     expect(Buffer.concat(chunks).toString()).toBe('transit')
+
+    // Transit circuits obey pushed revocations on their own (the dialer is not connected here):
+    // a lost dial permission, then a revoked certificate, each reset the circuit at once.
+    const streaming = async () => {
+      const { circuit: c } = await open({ grant: await grantFor(dialer, 'svc', 'dial') })
+      c.write('x')
+      await once(c, 'data')
+      // Wrapped: an async function returning the promise itself would wait for it.
+      return {
+        code: new Promise<string>((resolve) =>
+          c.once('error', (e: Error & { code?: string }) => resolve(e.code ?? e.message)),
+        ),
+      }
+    }
+    const lost = await streaming()
+    removeServicePolicy(bed.c.ctx, 'svc-dial')
+    expect(await lost.code).toBe('ZH_ROUTER_PERMISSION_REVOKED')
+    expect(await codeOf(open({}))).toBe('ZH_ROUTER_PERMISSION_REVOKED')
+    createServicePolicy(bed.c.ctx, {
+      name: 'svc-dial-again',
+      type: 'dial',
+      identityRoles: ['#svc-dial'],
+      serviceRoles: ['#svc'],
+    })
+    await new Promise((r) => setTimeout(r, 1100)) // grants are issued in whole seconds
+    const revoked = await streaming()
+    removeIdentity(bed.c.ctx, 'dialer')
+    expect(await revoked.code).toBe('ZH_ROUTER_CERT_REVOKED')
+    expect(bed.high.router.registry.transits.size).toBe(0)
     link.close()
   })
 })
