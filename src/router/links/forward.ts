@@ -97,9 +97,11 @@ export async function openHostLeg(
       last = err
     }
   }
-  if (last instanceof Error) throw last
-  if (hops + 1 > MAX_HOPS && ranked.some((h) => h !== LOCAL))
+  if (isZhError(last, 'ZH_ROUTER_HOP_LIMIT')) throw last
+  if (last === undefined && hops + 1 > MAX_HOPS && ranked.some((h) => h !== LOCAL))
     throw new ZhError('ZH_ROUTER_HOP_LIMIT', claims.sn)
+  // Every path failed for reasons of its own (a link died, a terminator left): to the dialer it
+  // is the code that makes the SDK try its other routers.
   throw new ZhError('ZH_ROUTER_NO_TERMINATOR', claims.sn)
 }
 

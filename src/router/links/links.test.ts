@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { GrantClaims } from '../../controller/grants/token.js'
 import { removeIdentity } from '../../controller/ops/identities.js'
 import { createServicePolicy, removeServicePolicy } from '../../controller/ops/policies.js'
+import { ZhError } from '../../errors.js'
 import { codeOf } from '../../errors.test-util.js'
 import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
@@ -210,28 +211,48 @@ describe('router links: forwarding and who may open a link', { timeout: 90_000 }
 describe('openHostLeg', () => {
   const claims = { svc: 'svc-id', sn: 'svc' } as GrantClaims
   const dialer = { identityId: 'i', fingerprint: 'f', ingress: 'r0', grant: 'g' }
-  const deps = (routes: Record<string, string[]>, up: string[]) => ({
-    registry: new Registry(),
-    links: {
-      get: (id: string) =>
-        up.includes(id) ? { channel: { open: () => Promise.reject(new Error('x')) } } : undefined,
-    } as unknown as LinkManager,
-    table: { routes },
-    metrics: createRouterMetrics(),
-    log: pino({ level: 'silent' }),
-  })
+  const deps = (routes: Record<string, string[]>, up: string[], fail = () => new Error('x')) => {
+    const tried: string[] = []
+    return {
+      tried,
+      registry: new Registry(),
+      links: {
+        get: (id: string) =>
+          up.includes(id)
+            ? { channel: { open: () => (tried.push(id), Promise.reject(fail())) } }
+            : undefined,
+      } as unknown as LinkManager,
+      table: { routes },
+      metrics: createRouterMetrics(),
+      log: pino({ level: 'silent' }),
+    }
+  }
 
   it('refuses to forward past the hop limit', async () => {
     const d = deps({ 'svc-id': ['r2'] }, ['r2'])
     expect(await codeOf(openHostLeg(d, claims, dialer, MAX_HOPS))).toBe('ZH_ROUTER_HOP_LIMIT')
+    expect(d.tried).toEqual([])
   })
 
   it('skips a hop whose link is down, and never sends a circuit back where it came from', async () => {
-    expect(await codeOf(openHostLeg(deps({ 'svc-id': ['r2'] }, []), claims, dialer, 0))).toBe(
-      'ZH_ROUTER_NO_TERMINATOR',
+    const down = deps({ 'svc-id': ['r2', 'r3'] }, ['r3'])
+    expect(await codeOf(openHostLeg(down, claims, dialer, 0))).toBe('ZH_ROUTER_NO_TERMINATOR')
+    expect(down.tried).toEqual(['r3'])
+    const back = deps({ 'svc-id': ['r2'] }, ['r2'])
+    expect(await codeOf(openHostLeg(back, claims, dialer, 1, 'r2'))).toBe('ZH_ROUTER_NO_TERMINATOR')
+    expect(back.tried).toEqual([])
+  })
+
+  it('tries the next hop when one fails on its own, but not after a grant refusal', async () => {
+    const flaky = deps({ 'svc-id': ['r2', 'r3'] }, ['r2', 'r3'])
+    expect(await codeOf(openHostLeg(flaky, claims, dialer, 0))).toBe('ZH_ROUTER_NO_TERMINATOR')
+    expect(flaky.tried).toEqual(['r2', 'r3'])
+    const refused = deps(
+      { 'svc-id': ['r2', 'r3'] },
+      ['r2', 'r3'],
+      () => new ZhError('ZH_GRANT_MISMATCH'),
     )
-    expect(
-      await codeOf(openHostLeg(deps({ 'svc-id': ['r2'] }, ['r2']), claims, dialer, 1, 'r2')),
-    ).toBe('ZH_ROUTER_NO_TERMINATOR')
+    expect(await codeOf(openHostLeg(refused, claims, dialer, 0))).toBe('ZH_GRANT_MISMATCH')
+    expect(refused.tried).toEqual(['r2'])
   })
 })
