@@ -199,5 +199,23 @@ describe(
       expect(captured.includes(MARKER)).toBe(false)
       expect(listeningSockets(receiver.pid)).toEqual([])
     })
+
+    it('keeps forwarding over the links with the last routing table while the controller is down', async () => {
+      await net.controller.stop()
+      const started = performance.now()
+      // Fresh dials (not a pooled keep-alive connection): each one takes the forwarding path.
+      for (let i = 0; i < 5; i++) {
+        const socket = await sender.dial('jenkins-webhook')
+        socket.end(
+          'POST /hook HTTP/1.1\r\nhost: jenkins-webhook\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi',
+        )
+        const chunks: Buffer[] = []
+        for await (const chunk of socket) chunks.push(chunk as Buffer)
+        expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 200/)
+      }
+      console.log(
+        `5 fresh dials over a link with the controller down: ${(performance.now() - started).toFixed(0)} ms`,
+      )
+    })
   },
 )
