@@ -206,7 +206,8 @@ describe(
       // Fresh dials (not a pooled keep-alive connection): each one takes the forwarding path.
       for (let i = 0; i < 5; i++) {
         const socket = await sender.dial('jenkins-webhook')
-        socket.end(
+        // Not end(): an HTTP server aborts a request whose connection half-closes early.
+        socket.write(
           'POST /hook HTTP/1.1\r\nhost: jenkins-webhook\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nhi',
         )
         const chunks: Buffer[] = []
