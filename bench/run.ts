@@ -1,4 +1,5 @@
 import { benchController } from './controller.js'
+import { benchLinks } from './links.js'
 import { benchOverlay } from './overlay.js'
 import { benchWebhooks } from './webhooks.js'
 
@@ -6,6 +7,7 @@ import { benchWebhooks } from './webhooks.js'
 const suites: Record<string, () => Promise<void>> = {
   controller: benchController,
   overlay: benchOverlay,
+  links: benchLinks,
   webhooks: benchWebhooks,
 }
 const only = process.argv.slice(2)

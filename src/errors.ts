@@ -373,6 +373,22 @@ const registry = {
   ],
 
   // router links and routing: owned by src/router/links/ and src/controller/routing/
+  ZH_ROUTER_LINK_DOWN: [
+    503,
+    'The link between two routers carrying this circuit went down; dial again (new dials route around it).',
+  ],
+  ZH_ROUTER_FORWARD_REFUSED: [
+    403,
+    'Only a router link may forward a circuit; an endpoint connection cannot, and a router certificate cannot act as an endpoint.',
+  ],
+  ZH_ROUTER_FORWARD_INVALID: [
+    400,
+    'A router forwarded a circuit with malformed or inconsistent metadata; run the same zerohook version on every router.',
+  ],
+  ZH_ROUTER_HOP_LIMIT: [
+    508,
+    'The circuit crossed too many routers (a routing loop or a very long path); check the router links with `zerohook router list`.',
+  ],
 
   // overlay throughput work: owned by whoever tunes src/wire/ and src/sdk/e2e/
 

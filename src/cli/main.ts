@@ -32,18 +32,20 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   {
     names: ['router'],
     load: async () => {
-      const [{ entityCommands }, { routerRunCommand }] = await Promise.all([
+      const [{ entityCommands }, { routerRunCommand }, { routerLinksCommand }] = await Promise.all([
         import('./entities.js'),
         import('./router.js'),
+        import('./router-links.js'),
       ])
-      return (program) =>
-        routerRunCommand(
-          entityCommands(
-            program,
-            { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
-            'Manage and run routers',
-          ),
+      return (program) => {
+        const router = entityCommands(
+          program,
+          { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
+          'Manage and run routers',
         )
+        routerRunCommand(router)
+        routerLinksCommand(router)
+      }
     },
   },
   { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },

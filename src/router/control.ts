@@ -3,6 +3,7 @@ import https from 'node:https'
 import { createInterface } from 'node:readline'
 import type { Logger } from 'pino'
 import type { ChangeEvent } from '../controller/changes.js'
+import type { RoutesLine } from '../controller/routing/state.js'
 import { checkServerPrincipal } from '../pki/verify.js'
 import { requestJson } from '../sdk/controller-client.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
@@ -12,6 +13,7 @@ export type ControlLine =
   | { type: 'hello'; routerId: string; revoked: string[] }
   | ({ type: 'change' } & ChangeEvent)
   | { type: 'heartbeat'; at: number }
+  | RoutesLine
 
 /** Reconnect backoff bounds, ms. */
 const BACKOFF_MIN = 250
@@ -29,6 +31,8 @@ export function startControlClient(
   identity: IdentityFile,
   opts: {
     address: () => string
+    /** The status body posted on connect (default: just the address). */
+    status?: () => Record<string, unknown>
     onLine: (line: ControlLine) => void
     onState: (up: boolean) => void
     log: Logger
@@ -55,7 +59,7 @@ export function startControlClient(
         {
           method: 'POST',
           path: '/v1/router/status',
-          body: { address: opts.address() },
+          body: opts.status?.() ?? { address: opts.address() },
         },
       )
     } catch (err) {

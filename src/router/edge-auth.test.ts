@@ -220,7 +220,8 @@ describe(
           const r = await enrollWithToken(enrollment.token)
           return { cert: r.certificate, key: r.key }
         },
-        'certificate',
+        // A router of this network, but not one the controller lists as live: no link either.
+        'router',
       ],
     ]
 

@@ -31,6 +31,11 @@ export function createEdgeServer(
     limits: EdgeLimits
     isRevoked: (fingerprint: string) => boolean
     onPeer: (peer: EdgePeer) => void
+    /**
+     * A router of this network connected (verified router certificate, not revoked): true when
+     * it became a link. Without this option, router certificates are refused like any stranger.
+     */
+    onRouter?: (socket: tls.TLSSocket, routerId: string, fingerprint: string) => boolean
     onRefused: (reason: string) => void
     log: Logger
   },
@@ -52,20 +57,26 @@ export function createEdgeServer(
       socket.destroy()
     }
     if (!raw) return refuse('no-certificate')
-    let identityId: string
+    const fingerprint = createHash('sha256').update(raw).digest('hex')
+    let principal: { kind: string; id: string }
     try {
-      identityId = verifyCertificate(raw, identity.ca, {
+      principal = verifyCertificate(raw, identity.ca, {
         network: identity.network,
-        kind: 'identity',
         eku: 'clientAuth',
-      }).principal.id
+      }).principal
     } catch {
       return refuse('certificate')
     }
-    const fingerprint = createHash('sha256').update(raw).digest('hex')
     if (opts.isRevoked(fingerprint)) return refuse('revoked')
     socket.setNoDelay(true)
-    opts.onPeer({ socket, identityId, fingerprint })
+    // A router certificate only ever opens a link (never an endpoint session), and an endpoint
+    // certificate never a link: the kind in the certificate decides, not anything said later.
+    if (principal.kind === 'router') {
+      if (!opts.onRouter?.(socket, principal.id, fingerprint)) return refuse('router')
+      return
+    }
+    if (principal.kind !== 'identity') return refuse('certificate')
+    opts.onPeer({ socket, identityId: principal.id, fingerprint })
   })
   // Node only reports a failed or timed-out handshake here; it leaves the socket open (a client
   // that never finishes its handshake would hold a connection slot for ever), so close it.

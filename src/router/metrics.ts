@@ -10,6 +10,9 @@ export interface RouterMetrics {
   bytes: Counter<'direction'>
   dials: Counter<'result'>
   teardown: Histogram
+  links: Gauge
+  linkRtt: Gauge<'peer'>
+  forwarded: Counter<'role'>
 }
 
 /** Creates the router's metrics. */
@@ -26,7 +29,7 @@ export function createRouterMetrics(): RouterMetrics {
     }),
     connectionsRefused: new Counter({
       name: 'zh_router_connections_refused_total',
-      help: 'Connections refused, by reason: certificate, no-certificate, revoked, handshake-timeout or handshake',
+      help: 'Connections refused, by reason: certificate, no-certificate, revoked, router (a router that may not link), handshake-timeout or handshake',
       labelNames: ['reason'],
       registers,
     }),
@@ -48,6 +51,19 @@ export function createRouterMetrics(): RouterMetrics {
       name: 'zh_router_revocation_teardown_seconds',
       help: 'Time from a pushed revocation to its circuits and terminators being closed',
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers,
+    }),
+    links: new Gauge({ name: 'zh_router_links', help: 'Live links to other routers', registers }),
+    linkRtt: new Gauge({
+      name: 'zh_router_link_rtt_seconds',
+      help: 'Smoothed round-trip time of each link, by peer router id',
+      labelNames: ['peer'],
+      registers,
+    }),
+    forwarded: new Counter({
+      name: 'zh_router_forwarded_circuits_total',
+      help: 'Circuits forwarded over a link: role ingress (we sent it on) or transit (a peer sent it to us)',
+      labelNames: ['role'],
       registers,
     }),
   }

@@ -23,11 +23,29 @@ export interface Terminator {
 /** A relayed circuit: two legs, and who is on each end. */
 export interface Relay {
   dialer: Session
-  terminator: Terminator
+  /** The local terminator; undefined when the host leg is forwarded over a link. */
+  terminator?: Terminator
+  /** The link channel the host leg runs on, when forwarded. */
+  via?: Channel
   serviceId: string
   dialerLeg: Circuit
   hostLeg: Circuit
   openedAt: number
+}
+
+/** A circuit another router forwarded to us over a link, on behalf of a remote dialer. */
+export interface Transit {
+  identityId: string
+  fingerprint: string
+  /** The router the dialer is connected to. */
+  ingress: string
+  serviceId: string
+  /** The link it came in on, and the one it goes out on when forwarded again. */
+  from: Channel
+  via?: Channel
+  terminator?: Terminator
+  inLeg: Circuit
+  outLeg: Circuit
 }
 
 /**
@@ -39,6 +57,7 @@ export class Registry {
   /** When a pushed change took a permission away, by `identity|service|action` (ms). */
   private readonly lostAt = new Map<string, number>()
   readonly relays = new Set<Relay>()
+  readonly transits = new Set<Transit>()
   private readonly byService = new Map<string, Terminator[]>()
   private cursor = 0
 
@@ -95,6 +114,16 @@ export class Registry {
   /** Drops records older than any grant still valid. */
   pruneLost(maxGrantAgeMs: number, now = Date.now()): void {
     for (const [key, at] of this.lostAt) if (at < now - maxGrantAgeMs) this.lostAt.delete(key)
+  }
+
+  /** Live terminators per service id (the status the controller routes with). */
+  serviceCounts(now = Date.now()): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [svc, list] of this.byService) {
+      const n = list.filter((t) => t.expiresAt > now && !t.session.channel.closed).length
+      if (n > 0) out[svc] = n
+    }
+    return out
   }
 
   /** Number of terminators. */

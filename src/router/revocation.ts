@@ -13,6 +13,9 @@ export function dropTerminator(registry: Registry, t: Terminator, code: string):
   for (const relay of registry.relays) {
     if (relay.terminator === t) resetLegs([relay.dialerLeg, relay.hostLeg], code)
   }
+  for (const transit of registry.transits) {
+    if (transit.terminator === t) resetLegs([transit.inLeg, transit.outLeg], code)
+  }
 }
 
 /**
@@ -43,6 +46,27 @@ export function applyChange(
       closed++
     } else if (lostRouter) {
       session.channel.close('ZH_ROUTER_PERMISSION_REVOKED')
+      closed++
+    }
+  }
+  // Circuits other routers forwarded here: their dialer is connected elsewhere, so the checks
+  // run on what the ingress router vouched for.
+  for (const transit of registry.transits) {
+    const code = deps.revoked.has(transit.fingerprint)
+      ? 'ZH_ROUTER_CERT_REVOKED'
+      : event.lostRouterAccess.some(
+            (a) => a.routerId === transit.ingress && a.identityId === transit.identityId,
+          ) ||
+          event.lost.some(
+            (l) =>
+              l.action === 'dial' &&
+              l.identityId === transit.identityId &&
+              l.serviceId === transit.serviceId,
+          )
+        ? 'ZH_ROUTER_PERMISSION_REVOKED'
+        : undefined
+    if (code) {
+      resetLegs([transit.inLeg, transit.outLeg], code)
       closed++
     }
   }

@@ -10,9 +10,15 @@ import { startControlClient } from './control.js'
 import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
 import { createRouterMetrics, type RouterMetrics } from './metrics.js'
 import { Registry } from './registry.js'
-import { type RelayTap } from './relay.js'
+import { resetLegs, type RelayTap } from './relay.js'
+import type { Channel } from '../wire/index.js'
 import { applyChange, dropTerminator } from './revocation.js'
 import { startSession } from './sessions.js'
+import { openHostLeg, type RouteDeps } from './links/forward.js'
+import { LinkManager } from './links/links.js'
+import { startStatusReporter } from './links/status.js'
+import { onTransit } from './links/transit.js'
+import type { RoutingTable } from '../controller/routing/paths.js'
 
 /** Options of a router. */
 export interface RouterOptions {
@@ -36,6 +42,9 @@ export interface RunningRouter {
   metricsPort?: number
   registry: Registry
   metrics: RouterMetrics
+  links: LinkManager
+  /** The routing table the controller pushed last. */
+  routes(): RoutingTable
   /** Resolves once the control channel to the controller is up for the first time. */
   controlReady: Promise<void>
   close(): Promise<void>
@@ -69,11 +78,39 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     grantKey: publicKeyFromJwk(identity.grantKey),
     isLost: registry.isLost.bind(registry),
   }
-  const deps = { registry, check, metrics, log, tap: opts.tap }
+  const isRevoked = (fp: string) => revoked.has(fp)
+  const table = { routes: {} as RoutingTable }
+  // The status reporter starts once the edge listens; until then a link change has no one to tell.
+  let kickStatus = (): void => undefined
+  const links: LinkManager = new LinkManager(identity, routerId, {
+    log,
+    metrics,
+    isRevoked,
+    onCircuit: (link, pending) => void onTransit(link, pending, transitDeps),
+    onChange: (_peer, up, channel) => {
+      // Circuits on a link that died end with a code saying so (before the controller reacts).
+      if (!up) resetLinkCircuits(registry, channel)
+      kickStatus()
+    },
+  })
+  const route: RouteDeps = { registry, links, table, metrics, log }
+  const transitDeps = { ...route, check, isRevoked, tap: opts.tap }
+  const deps = {
+    registry,
+    check,
+    metrics,
+    log,
+    tap: opts.tap,
+    openHost: (
+      claims: Parameters<typeof openHostLeg>[1],
+      dialer: Parameters<typeof openHostLeg>[2],
+    ) => openHostLeg(route, claims, dialer, 0),
+  }
   const edge = createEdgeServer(identity, {
     limits: { ...defaultEdgeLimits, ...opts.limits },
-    isRevoked: (fp) => revoked.has(fp),
+    isRevoked,
     onPeer: (peer) => startSession(peer, deps),
+    onRouter: (socket, peerId, fingerprint) => links.accept(socket, peerId, fingerprint),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
     log,
   })
@@ -90,10 +127,22 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
 
   let markReady!: () => void
   const controlReady = new Promise<void>((resolve) => (markReady = resolve))
+  const status = () => ({
+    address,
+    links: links.status(),
+    services: registry.serviceCounts(),
+    load: registry.relays.size + registry.transits.size,
+  })
+  const reporter = startStatusReporter(identity, { status, log })
+  kickStatus = () => reporter.kick()
   const control = startControlClient(identity, {
     address: () => address,
+    status,
     onLine: (line) => {
-      if (line.type === 'hello') {
+      if (line.type === 'routes') {
+        table.routes = line.routes
+        links.setPeers(line.peers)
+      } else if (line.type === 'hello') {
         for (const fp of line.revoked) revoked.add(fp)
         applyChange(
           { lost: [], lostRouterAccess: [], revoked: [] },
@@ -101,6 +150,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
         )
       } else if (line.type === 'change') {
         applyChange(line, { registry, revoked, routerId, metrics, log })
+        links.revoked(line.revoked.flatMap((r) => r.fingerprints))
       }
     },
     onState: (up) => {
@@ -140,9 +190,13 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     metricsPort,
     registry,
     metrics,
+    links,
+    routes: () => table.routes,
     controlReady,
     close: async () => {
       clearInterval(sweep)
+      reporter.close()
+      links.close()
       control.close()
       for (const s of registry.sessions) s.channel.close('ZH_ROUTER_SHUTTING_DOWN')
       await new Promise<void>((resolve) => edge.close(() => resolve()))
@@ -150,4 +204,13 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       if (m) await new Promise<void>((resolve) => m.close(() => resolve()))
     },
   }
+}
+
+/** Resets every circuit running over a link channel that closed, with ZH_ROUTER_LINK_DOWN. */
+function resetLinkCircuits(registry: Registry, channel: Channel): void {
+  for (const r of registry.relays)
+    if (r.via === channel) resetLegs([r.dialerLeg, r.hostLeg], 'ZH_ROUTER_LINK_DOWN')
+  for (const t of registry.transits)
+    if (t.from === channel || t.via === channel)
+      resetLegs([t.inLeg, t.outLeg], 'ZH_ROUTER_LINK_DOWN')
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { GrantClaims } from '../controller/grants/token.js'
 import { ZhError, isZhError } from '../errors.js'
 import {
   decodeDialMeta,
@@ -13,6 +14,8 @@ import type { EdgePeer } from './edge.js'
 import type { RouterMetrics } from './metrics.js'
 import type { Registry, Relay, Session } from './registry.js'
 import { joinLegs, type RelayTap } from './relay.js'
+import type { DialerInfo, HostLeg } from './links/forward.js'
+import { looksForwarded } from './links/messages.js'
 
 /** What the session handlers need from the router. */
 export interface SessionDeps {
@@ -21,6 +24,8 @@ export interface SessionDeps {
   metrics: RouterMetrics
   log: Logger
   tap?: RelayTap
+  /** Opens the leg towards the service: a local terminator, or a link along the path. */
+  openHost(claims: GrantClaims, dialer: DialerInfo): Promise<HostLeg>
 }
 
 const CODE = /^[A-Z0-9_]{1,64}$/
@@ -98,34 +103,27 @@ async function onDial(dialer: Session, pending: PendingCircuit, deps: SessionDep
       pending.reject(CODE.test(code) ? code : 'ZH_INTERNAL')
   }
   try {
+    // Only a router link may forward; an endpoint claiming to is refused, whatever it holds.
+    if (looksForwarded(pending.meta)) throw new ZhError('ZH_ROUTER_FORWARD_REFUSED')
     const meta = decodeDialMeta(pending.meta)
     const claims = await authorizeGrant(deps.check, dialer, meta.grant, meta.service, 'dial')
-    const terminator = deps.registry.pick(claims.svc)
-    if (!terminator) throw new ZhError('ZH_ROUTER_NO_TERMINATOR', meta.service)
-    terminator.circuits++
-    let hostLeg
-    try {
-      const opened = await terminator.session.channel.open(
-        encodeOverlay({
-          binding: terminator.binding,
-          service: claims.sn,
-          dialer: dialer.identityId,
-        }),
-      )
-      hostLeg = opened.circuit
-    } catch (err) {
-      terminator.circuits--
-      throw err
-    }
+    const host = await deps.openHost(claims, {
+      identityId: dialer.identityId,
+      fingerprint: dialer.fingerprint,
+      ingress: deps.check.routerId,
+      grant: meta.grant,
+    })
+    const hostLeg = host.leg
     if (pending.abandoned || dialer.channel.closed) {
-      terminator.circuits--
+      host.release()
       hostLeg.destroy()
       return
     }
     const dialerLeg = pending.accept()
     const relay: Relay = {
       dialer,
-      terminator,
+      terminator: host.terminator,
+      via: host.via,
       serviceId: claims.svc,
       dialerLeg,
       hostLeg,
@@ -140,7 +138,7 @@ async function onDial(dialer: Session, pending: PendingCircuit, deps: SessionDep
     }
     joinLegs(dialerLeg, hostLeg, tap, () => {
       if (deps.registry.relays.delete(relay)) {
-        terminator.circuits--
+        host.release()
         deps.metrics.circuits.dec()
       }
     })

@@ -3,18 +3,30 @@ import type { ChangeEvent } from '../../changes.js'
 import type { ControllerContext } from '../../context.js'
 import { activeRevocations } from '../../model/certificates.js'
 import { reportRouterStatus } from '../../model/router-status.js'
+import { RoutingState, type RoutesLine, type TopologyReport } from '../../routing/state.js'
 import { addRoute } from '../route.js'
 
 /** How often an idle event stream carries a heartbeat line, so both ends notice a dead peer. */
 export const HEARTBEAT_MS = 10_000
 
+/** Bounds of a status report: routers linked, services hosted. */
+const MAX_ENTRIES = 10_000
+
 /**
  * The routers' control channel: each router holds `GET /v1/router/events` open (mTLS, router
  * certificate) and receives NDJSON lines: first a `hello` with every unexpired revoked
- * certificate, then a `change` for every ChangeEvent, as it happens.
+ * certificate, then a `change` for every ChangeEvent, as it happens, and a `routes` line (its
+ * link peers and routing table) whenever that changes. Routers report their links, terminators
+ * and load with `POST /v1/router/status`.
  */
 export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   const tags = ['router control']
+  const routing = new RoutingState()
+  routing.setMaxListeners(0) // one listener per open control channel
+  // A deleted router's certificates are revoked: it leaves the graph at once.
+  ctx.events.on('change', (event: ChangeEvent) => {
+    for (const r of event.revoked) routing.remove(r.principalId)
+  })
   // Hijacked streams never finish on their own: end them so that close() does not wait for ever.
   const streams = new Set<{ end(): void }>()
   app.addHook('preClose', (done) => {
@@ -30,14 +42,75 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
     body: {
       type: 'object',
       additionalProperties: false,
-      properties: { address: { type: 'string', minLength: 3, maxLength: 300 } },
+      properties: {
+        address: { type: 'string', minLength: 3, maxLength: 300 },
+        links: {
+          type: 'object',
+          maxProperties: MAX_ENTRIES,
+          propertyNames: { maxLength: 100 },
+          additionalProperties: { type: 'number', minimum: 0, maximum: 600_000 },
+        },
+        services: {
+          type: 'object',
+          maxProperties: MAX_ENTRIES,
+          propertyNames: { maxLength: 100 },
+          additionalProperties: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+        },
+        load: { type: 'integer', minimum: 0, maximum: 100_000_000 },
+      },
       required: ['address'],
     },
     response: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
     handler: ({ principal, body }) => {
       reportRouterStatus(ctx.db, principal!.id, body.address as string)
+      // Routers of an older version report only their address: they take part in no path.
+      const topology: TopologyReport | undefined =
+        body.links === undefined
+          ? undefined
+          : {
+              links: body.links as Record<string, number>,
+              services: (body.services ?? {}) as Record<string, number>,
+              load: (body.load ?? 0) as number,
+            }
+      routing.report(principal!.id, body.address as string, topology)
       return { ok: true }
     },
+  })
+
+  addRoute(app, ctx, {
+    method: 'GET',
+    url: '/v1/router-links',
+    access: 'admin',
+    summary: 'Live routers, their links with measured RTT, and their routing tables',
+    tags: ['routers'],
+    response: {
+      type: 'object',
+      properties: {
+        routers: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              links: { type: 'object', additionalProperties: { type: 'number' } },
+              routes: {
+                type: 'object',
+                additionalProperties: { type: 'array', items: { type: 'string' } },
+              },
+            },
+            required: ['id', 'links', 'routes'],
+          },
+        },
+      },
+      required: ['routers'],
+    },
+    handler: () => ({
+      routers: [...routing.links()].map(([id, links]) => ({
+        id,
+        links,
+        routes: routing.lineFor(id).routes,
+      })),
+    }),
   })
 
   addRoute(app, ctx, {
@@ -60,6 +133,11 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       })
       const onChange = (event: ChangeEvent) => send({ type: 'change', ...event })
       ctx.events.on('change', onChange)
+      const onRoutes = (routerId: string, line: RoutesLine) => {
+        if (routerId === principal!.id) send(line)
+      }
+      routing.on('routes', onRoutes)
+      routing.online(principal!.id)
       const heartbeat = setInterval(() => send({ type: 'heartbeat', at: Date.now() }), HEARTBEAT_MS)
       heartbeat.unref()
       ctx.log.info({ router: principal!.id }, 'router control channel open')
@@ -68,6 +146,8 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
         streams.delete(res)
         clearInterval(heartbeat)
         ctx.events.off('change', onChange)
+        routing.off('routes', onRoutes)
+        routing.offline(principal!.id)
         ctx.log.info({ router: principal!.id }, 'router control channel closed')
       })
       return undefined

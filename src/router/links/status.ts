@@ -1,0 +1,74 @@
+import type { Logger } from 'pino'
+import { requestJson } from '../../sdk/controller-client.js'
+import type { IdentityFile } from '../../sdk/identity-file.js'
+
+/** How often the status is compared with the last one sent, ms. */
+const CHECK_MS = 1000
+/** An unchanged status is still sent this often, so the controller knows it is current. */
+const REFRESH_MS = 10_000
+/** A kick (a link went up or down) is sent after this short pause, gathering others with it. */
+const KICK_MS = 50
+
+/**
+ * Reports the router's status to the controller (`POST /v1/router/status`): its address, its
+ * links with their RTT, its terminators per service and its circuit load, which the controller
+ * computes the paths from. Sends when it changed (checked every second, or at once on a kick),
+ * and at least every 10 s. Failures are retried on the next round: routing keeps working with
+ * the last table meanwhile.
+ *
+ * @example
+ * const reporter = startStatusReporter(identity, { status: () => ({ address, links: {}, services: {}, load: 0 }), log })
+ * reporter.kick() // a link went down: tell the controller now
+ */
+export function startStatusReporter(
+  identity: IdentityFile,
+  opts: { status: () => Record<string, unknown>; log: Logger },
+): { kick(): void; close(): void } {
+  let last = ''
+  let sentAt = 0
+  let busy = false
+  let again = false
+  let kickTimer: NodeJS.Timeout | undefined
+  const tls = { ca: identity.ca, cert: identity.certificate, key: identity.key }
+
+  const send = async (force: boolean) => {
+    if (busy) return void (again = true)
+    const body = opts.status()
+    const text = JSON.stringify(body)
+    if (!force && text === last && Date.now() - sentAt < REFRESH_MS) return
+    busy = true
+    try {
+      await requestJson(
+        identity.controller,
+        { mode: 'verified', network: identity.network, ...tls },
+        { method: 'POST', path: '/v1/router/status', body },
+      )
+      last = text
+      sentAt = Date.now()
+    } catch (err) {
+      opts.log.debug({ err: (err as Error).message }, 'status report failed; retrying')
+    } finally {
+      busy = false
+      if (again) {
+        again = false
+        void send(false)
+      }
+    }
+  }
+  const timer = setInterval(() => void send(false), CHECK_MS)
+  timer.unref()
+  return {
+    kick: () => {
+      if (kickTimer) return
+      kickTimer = setTimeout(() => {
+        kickTimer = undefined
+        void send(false)
+      }, KICK_MS)
+      kickTimer.unref()
+    },
+    close: () => {
+      clearInterval(timer)
+      clearTimeout(kickTimer)
+    },
+  }
+}
