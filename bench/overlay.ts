@@ -7,6 +7,7 @@ import { Agent, request } from 'undici'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
+import { cpuMeter } from './cpu.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
 import { report, timed } from './report.js'
 
@@ -44,11 +45,13 @@ async function bulk(bed: OverlayBed): Promise<void> {
   })
   const socket = await bed.sender.dial('bench')
   await new Promise((r) => setTimeout(r, 50))
+  const cpu = await cpuMeter(() => bed.router.cpuMs())
   const overlay = await pump(
     socket,
     bytes,
     new Promise((r) => setImmediate(r)).then(() => overlayDone),
   )
+  const overlayCpu = await cpu()
   listener.close()
 
   const server = tls.createServer({
@@ -68,11 +71,13 @@ async function bulk(bed: OverlayBed): Promise<void> {
     checkServerIdentity: () => undefined,
   })
   await new Promise((r) => client.once('secureConnect', r))
+  const directMeter = await cpuMeter(() => bed.router.cpuMs())
   const direct = await pump(
     client,
     bytes,
     new Promise((r) => setImmediate(r)).then(() => directDone),
   )
+  const directCpu = await directMeter()
   server.close()
   report(
     'overlay',
@@ -81,6 +86,27 @@ async function bulk(bed: OverlayBed): Promise<void> {
   )
   report('overlay', 'bulk MB/s, direct TLS 1.3 on loopback (baseline)', direct)
   report('overlay', 'bulk ratio overlay / direct (aim >= 0.40)', overlay / direct)
+  report(
+    'overlay',
+    'bulk CPU % of one core, overlay: bench process (both endpoints)',
+    overlayCpu.bench,
+  )
+  report('overlay', 'bulk CPU % of one core, overlay: router process', overlayCpu.router)
+  report(
+    'overlay',
+    'bulk CPU % of one core, direct TLS: bench process (both ends)',
+    directCpu.bench,
+  )
+  // CPU time per MiB does not depend on how much of the machine other users left us.
+  const msPerMiB = (cpuPercent: number, mibPerSecond: number) => (cpuPercent * 10) / mibPerSecond
+  const overlayMs = msPerMiB(overlayCpu.bench + overlayCpu.router, overlay)
+  const directMs = msPerMiB(directCpu.bench, direct)
+  report('overlay', 'bulk CPU ms per MiB, overlay (bench + router processes)', overlayMs)
+  report('overlay', 'bulk CPU ms per MiB, direct TLS', directMs)
+  report('overlay', 'bulk CPU efficiency ratio direct / overlay (ms per MiB)', directMs / overlayMs)
+  // Other users of the machine show here: no idle left means the figures above were starved.
+  report('overlay', 'bulk machine idle % (all cores) during overlay', overlayCpu.machineIdle)
+  report('overlay', 'bulk machine idle % (all cores) during direct TLS', directCpu.machineIdle)
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -219,11 +245,13 @@ async function idleCircuits(bed: OverlayBed): Promise<void> {
 /** Overlay benchmarks, side by side with direct TLS/HTTPS in the same run. */
 export async function benchOverlay(): Promise<void> {
   const bed = await startOverlayBed()
+  // ZH_BENCH_OVERLAY=bulk,dials runs only those parts (for profiling).
+  const only = (process.env.ZH_BENCH_OVERLAY ?? '').split(',').filter(Boolean)
+  const parts = { bulk, latency, dials, idleCircuits }
   try {
-    await bulk(bed)
-    await latency(bed)
-    await dials(bed)
-    await idleCircuits(bed)
+    for (const [name, run] of Object.entries(parts)) {
+      if (only.length === 0 || only.includes(name)) await run(bed)
+    }
   } finally {
     await bed.close()
   }
