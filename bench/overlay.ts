@@ -1,113 +1,14 @@
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { Agent, request } from 'undici'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
-import { cpuMeter } from './cpu.js'
+import { bulk } from './bulk.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
 import { report, timed } from './report.js'
-
-const MiB = 1024 * 1024
-
-/** Sends `bytes` through a connected duplex whose far end discards, resolving at the last byte. */
-async function pump(socket: Duplex, bytes: number, done: Promise<void>): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, 7)
-  const start = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r))
-  }
-  socket.end()
-  await done
-  return (bytes / MiB / (performance.now() - start)) * 1000
-}
-
-/** A sink that resolves when the connection has delivered `bytes`. */
-function sink(socket: Duplex, bytes: number): Promise<void> {
-  return new Promise((resolve) => {
-    let got = 0
-    socket.on('data', (d: Buffer) => {
-      got += d.length
-      if (got >= bytes) resolve()
-    })
-  })
-}
-
-async function bulk(bed: OverlayBed): Promise<void> {
-  const bytes = 256 * MiB
-  let overlayDone!: Promise<void>
-  const listener = await bed.receiver.listen('bench')
-  listener.on('connection', (s) => {
-    overlayDone = sink(s, bytes)
-  })
-  const socket = await bed.sender.dial('bench')
-  await new Promise((r) => setTimeout(r, 50))
-  const cpu = await cpuMeter(() => bed.router.cpuMs())
-  const overlay = await pump(
-    socket,
-    bytes,
-    new Promise((r) => setImmediate(r)).then(() => overlayDone),
-  )
-  const overlayCpu = await cpu()
-  listener.close()
-
-  const server = tls.createServer({
-    cert: bed.direct.serverCert,
-    key: bed.direct.serverKey,
-    minVersion: 'TLSv1.3',
-  })
-  let directDone!: Promise<void>
-  server.on('secureConnection', (s) => {
-    directDone = sink(s, bytes)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const client = tls.connect({
-    port: (server.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    ca: bed.direct.ca,
-    checkServerIdentity: () => undefined,
-  })
-  await new Promise((r) => client.once('secureConnect', r))
-  const directMeter = await cpuMeter(() => bed.router.cpuMs())
-  const direct = await pump(
-    client,
-    bytes,
-    new Promise((r) => setImmediate(r)).then(() => directDone),
-  )
-  const directCpu = await directMeter()
-  server.close()
-  report(
-    'overlay',
-    'bulk MB/s, one circuit through one router, end-to-end TLS inside hop TLS',
-    overlay,
-  )
-  report('overlay', 'bulk MB/s, direct TLS 1.3 on loopback (baseline)', direct)
-  report('overlay', 'bulk ratio overlay / direct (aim >= 0.40)', overlay / direct)
-  report(
-    'overlay',
-    'bulk CPU % of one core, overlay: bench process (both endpoints)',
-    overlayCpu.bench,
-  )
-  report('overlay', 'bulk CPU % of one core, overlay: router process', overlayCpu.router)
-  report(
-    'overlay',
-    'bulk CPU % of one core, direct TLS: bench process (both ends)',
-    directCpu.bench,
-  )
-  // CPU time per MiB does not depend on how much of the machine other users left us.
-  const msPerMiB = (cpuPercent: number, mibPerSecond: number) => (cpuPercent * 10) / mibPerSecond
-  const overlayMs = msPerMiB(overlayCpu.bench + overlayCpu.router, overlay)
-  const directMs = msPerMiB(directCpu.bench, direct)
-  report('overlay', 'bulk CPU ms per MiB, overlay (bench + router processes)', overlayMs)
-  report('overlay', 'bulk CPU ms per MiB, direct TLS', directMs)
-  report('overlay', 'bulk CPU efficiency ratio direct / overlay (ms per MiB)', directMs / overlayMs)
-  // Other users of the machine show here: no idle left means the figures above were starved.
-  report('overlay', 'bulk machine idle % (all cores) during overlay', overlayCpu.machineIdle)
-  report('overlay', 'bulk machine idle % (all cores) during direct TLS', directCpu.machineIdle)
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!

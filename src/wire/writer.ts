@@ -30,13 +30,15 @@ export interface WriterEvents {
 /**
  * The only writer of a channel's underlying stream. Control frames go out in order, with the DATA
  * around them. DATA is pumped round-robin, one frame (≤ 64 KiB, ≤ credit) per ready circuit per
- * turn, and only while less than MAX_DATA_BACKLOG waits (or the stream's own high-water mark,
- * when larger), so a busy circuit cannot starve the others and nothing queues up without bound.
+ * turn, and only while less than MAX_DATA_BACKLOG is queued, so a busy circuit cannot starve the
+ * others and nothing queues up without bound.
  *
- * Frames queued in one tick go out as ONE write of whole frames at the end of the tick: for TLS
- * that is full records and one system call instead of a write, a record and a turn of the event
- * loop per frame. A DATA payload is copied once, into that write (TLS would copy several buffers
- * into one anyway).
+ * Frames are batched: at most one write is in flight, and the frames queued meanwhile go out as
+ * ONE write of whole frames when it completes (or at the end of the tick when none is in flight).
+ * For TLS, which completes a write a turn of the event loop later, that is one write of full
+ * records and one system call per turn, instead of a write, a record and a turn per frame. A DATA
+ * payload is copied once, into that write; nothing else copies it (TLS would copy several buffers
+ * into one, and does not copy one).
  */
 export class FrameWriter {
   bytesOut = 0
@@ -44,7 +46,8 @@ export class FrameWriter {
   private readonly ready = new Set<Circuit>()
   private batch: Buffer[] = []
   private batchBytes = 0
-  private flushing = false
+  private flushQueued = false
+  private inFlight = 0
   private blocked = false
   private pumping = false
   private closed = false
@@ -52,11 +55,9 @@ export class FrameWriter {
   constructor(
     private readonly duplex: Duplex,
     private readonly events: WriterEvents,
-  ) {
-    duplex.on('drain', this.onDrain)
-  }
+  ) {}
 
-  /** True while the underlying stream asks us to wait for 'drain'. */
+  /** True while more than MAX_DATA_BACKLOG waits: DATA stops until the stream takes it. */
   get backpressured(): boolean {
     return this.blocked
   }
@@ -89,10 +90,9 @@ export class FrameWriter {
 
   /** Writes what is queued (a GOAWAY, say) and stops writing for good. */
   close(): void {
-    this.flush()
+    this.write()
     this.closed = true
     this.ready.clear()
-    this.duplex.off('drain', this.onDrain)
   }
 
   /** Bytes queued here or waiting in the underlying stream. */
@@ -129,32 +129,36 @@ export class FrameWriter {
     this.framesOut += frames
     this.batch.push(buf)
     this.batchBytes += buf.length
-    if (!this.flushing) {
-      this.flushing = true
-      process.nextTick(this.flush)
+    if (!this.flushQueued && this.inFlight === 0) {
+      this.flushQueued = true
+      process.nextTick(this.onTick)
     }
   }
 
-  private readonly flush = (): void => {
-    this.flushing = false
-    if (this.batchBytes === 0 || this.closed) return
-    const batch = this.batch
-    const bytes = this.batch.length === 1 ? batch[0]! : Buffer.concat(batch, this.batchBytes)
-    this.batch = []
-    this.batchBytes = 0
-    if (!this.duplex.writable) return
-    // Past its high-water mark `write()` returns false and 'drain' follows once the stream is
-    // empty; below MAX_DATA_BACKLOG we need not wait for it. A stream with a higher mark than
-    // ours says false only past its own, so 'drain' always comes when we wait for it.
-    const ok = this.duplex.write(bytes)
-    const wasBlocked = this.blocked
-    this.blocked = !ok && this.duplex.writableLength >= MAX_DATA_BACKLOG
-    if (wasBlocked && !this.blocked) this.onDrain()
+  private readonly onTick = (): void => {
+    this.flushQueued = false
+    if (this.inFlight === 0) this.write()
   }
 
-  private readonly onDrain = (): void => {
-    this.blocked = false
-    this.pump()
-    this.events.drain()
+  /** Writes the batch as one buffer; the next batch waits for this write to complete. */
+  private write(): void {
+    if (this.batchBytes === 0 || this.closed || !this.duplex.writable) return
+    const batch = this.batch
+    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch, this.batchBytes)
+    this.batch = []
+    this.batchBytes = 0
+    this.inFlight++
+    this.duplex.write(bytes, this.written)
+  }
+
+  private readonly written = (): void => {
+    this.inFlight--
+    if (this.inFlight > 0) return
+    this.write()
+    if (this.blocked && this.queued < MAX_DATA_BACKLOG) {
+      this.blocked = false
+      this.pump()
+      this.events.drain()
+    }
   }
 }
