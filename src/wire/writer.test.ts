@@ -94,4 +94,21 @@ describe('FrameWriter', () => {
     expect(frames.every((f) => f.type === FrameType.DATA && f.circuit === 1)).toBe(true)
     expect(Buffer.concat(frames.map((f) => f.payload)).equals(data)).toBe(true)
   })
+
+  it('sends what was written even when the writer reuses its buffer once the write completed', async () => {
+    const stream = new HeldStream()
+    const writer = writerOn(stream)
+    const circuit = circuitOf(writer, 1024 * 1024)
+    const buffer = Buffer.alloc(1000, 1)
+    await new Promise<void>((resolve) => circuit.write(buffer, () => resolve()))
+    buffer.fill(2) // allowed: the write completed
+    await new Promise<void>((resolve) => circuit.write(buffer, () => resolve()))
+    buffer.fill(3)
+    for (let i = 0; i < 3; i++) {
+      stream.complete()
+      await tick()
+    }
+    const payload = Buffer.concat(decode(stream.writes).map((f) => f.payload))
+    expect(payload.equals(Buffer.concat([Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]))).toBe(true)
+  })
 })

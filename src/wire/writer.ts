@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { Circuit } from './circuit.js'
+import { Batch } from './batch.js'
 import { encodeDataHeader, encodeFrame } from './codec.js'
 import { FrameType } from './frame.js'
 
@@ -37,15 +38,15 @@ export interface WriterEvents {
  * ONE write of whole frames when it completes (or at the end of the tick when none is in flight).
  * For TLS, which completes a write a turn of the event loop later, that is one write of full
  * records and one system call per turn, instead of a write, a record and a turn per frame. A DATA
- * payload is copied once, into that write; nothing else copies it (TLS would copy several buffers
- * into one, and does not copy one).
+ * payload is copied once, when it is queued, into the buffer of that write (see {@link Batch}):
+ * so its circuit can complete the write at once, and TLS gets one buffer, which it does not copy
+ * again (several buffers it would copy into one).
  */
 export class FrameWriter {
   bytesOut = 0
   framesOut = 0
   private readonly ready = new Set<Circuit>()
-  private batch: Buffer[] = []
-  private batchBytes = 0
+  private readonly batch = new Batch()
   private flushQueued = false
   private inFlight = 0
   private blocked = false
@@ -97,7 +98,7 @@ export class FrameWriter {
 
   /** Bytes queued here or waiting in the underlying stream. */
   private get queued(): number {
-    return this.duplex.writableLength + this.batchBytes
+    return this.duplex.writableLength + this.batch.length
   }
 
   private pump(): void {
@@ -127,8 +128,7 @@ export class FrameWriter {
     if (!this.duplex.writable) return
     this.bytesOut += buf.length
     this.framesOut += frames
-    this.batch.push(buf)
-    this.batchBytes += buf.length
+    this.batch.append(buf)
     if (!this.flushQueued && this.inFlight === 0) {
       this.flushQueued = true
       process.nextTick(this.onTick)
@@ -142,11 +142,9 @@ export class FrameWriter {
 
   /** Writes the batch as one buffer; the next batch waits for this write to complete. */
   private write(): void {
-    if (this.batchBytes === 0 || this.closed || !this.duplex.writable) return
-    const batch = this.batch
-    const bytes = batch.length === 1 ? batch[0]! : Buffer.concat(batch, this.batchBytes)
-    this.batch = []
-    this.batchBytes = 0
+    if (this.closed || !this.duplex.writable) return
+    const bytes = this.batch.take()
+    if (!bytes) return
     this.inFlight++
     this.duplex.write(bytes, this.written)
   }
