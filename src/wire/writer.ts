@@ -35,9 +35,10 @@ export interface WriterEvents {
  * others and nothing queues up without bound.
  *
  * Frames are batched: at most one write is in flight, and the frames queued meanwhile go out as
- * ONE write of whole frames when it completes (or at the end of the tick when none is in flight).
- * For TLS, which completes a write a turn of the event loop later, that is one write of full
- * records and one system call per turn, instead of a write, a record and a turn per frame. A DATA
+ * ONE write of whole frames when it completes; with none in flight, frames go out at once (a lone
+ * request waits for nothing). For TLS, which completes a write a turn of the event loop later, a
+ * stream of frames becomes about one write of full records and one system call per turn, instead
+ * of a write, a record and a turn per frame. A DATA
  * payload is copied once, when it is queued, into the buffer of that write (see {@link Batch}):
  * so its circuit can complete the write at once, and TLS gets one buffer, which it does not copy
  * again (several buffers it would copy into one).
@@ -47,7 +48,6 @@ export class FrameWriter {
   framesOut = 0
   private readonly ready = new Set<Circuit>()
   private readonly batch = new Batch()
-  private flushQueued = false
   private inFlight = 0
   private blocked = false
   private pumping = false
@@ -67,6 +67,7 @@ export class FrameWriter {
   control(type: FrameType, circuit: number, payload?: Uint8Array): boolean {
     if (this.closed) return false
     this.queue(encodeFrame({ type, circuit, payload }))
+    this.writeIfIdle()
     if (this.queued > MAX_CONTROL_BACKLOG) this.events.stalled()
     return !this.blocked
   }
@@ -75,6 +76,7 @@ export class FrameWriter {
   controls(frames: { type: FrameType; circuit: number; payload?: Uint8Array }[]): void {
     if (this.closed) return
     for (const f of frames) this.queue(encodeFrame(f))
+    this.writeIfIdle()
   }
 
   /** Queues a circuit that has data and credit. */
@@ -122,6 +124,7 @@ export class FrameWriter {
     } finally {
       this.pumping = false
     }
+    this.writeIfIdle()
   }
 
   private queue(buf: Buffer, frames = 1): void {
@@ -129,14 +132,10 @@ export class FrameWriter {
     this.bytesOut += buf.length
     this.framesOut += frames
     this.batch.append(buf)
-    if (!this.flushQueued && this.inFlight === 0) {
-      this.flushQueued = true
-      process.nextTick(this.onTick)
-    }
   }
 
-  private readonly onTick = (): void => {
-    this.flushQueued = false
+  /** Nothing in flight: what was just queued goes out now, with no wait on anything. */
+  private writeIfIdle(): void {
     if (this.inFlight === 0) this.write()
   }
 
