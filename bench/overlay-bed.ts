@@ -16,6 +16,7 @@ import { ControllerClient } from '../src/sdk/controller-client.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import type { GrantsResponse } from '../src/controller/ops/grants.js'
 import { CLI, startProcess } from '../test/helpers/cli.js'
+import { processCpuMs } from './cpu.js'
 
 /** A controller, a router, a receiver and a sender in this process, for benchmarks. */
 export interface OverlayBed {
@@ -27,6 +28,8 @@ export interface OverlayBed {
     metricsPort: number
     id: string
     heapUsed(): Promise<number>
+    /** CPU time (user + system) the router process has used so far, ms. */
+    cpuMs(): Promise<number>
     stop(): Promise<unknown>
   }
   /** Identity files, for raw clients. */
@@ -59,7 +62,10 @@ export async function startOverlayBed(): Promise<OverlayBed> {
   })
   const r = await createRouter(c.ctx, { name: 'r1' })
   await writeFile(join(dir, 'router.jwt'), r.enrollment.token)
+  // ZH_BENCH_ROUTER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' profiles the router.
+  const nodeArgs = (process.env.ZH_BENCH_ROUTER_NODE_ARGS ?? '').split(' ').filter(Boolean)
   const child = startProcess([
+    ...nodeArgs,
     CLI,
     'router',
     'run',
@@ -83,6 +89,7 @@ export async function startOverlayBed(): Promise<OverlayBed> {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
       return Number(/^zh_router_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN)
     },
+    cpuMs: () => processCpuMs(child.pid),
     stop: () => child.stop(),
   }
   const enroll = async (name: string, attr: string) =>

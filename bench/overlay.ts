@@ -1,87 +1,14 @@
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { Agent, request } from 'undici'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
+import { bulk } from './bulk.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
 import { report, timed } from './report.js'
-
-const MiB = 1024 * 1024
-
-/** Sends `bytes` through a connected duplex whose far end discards, resolving at the last byte. */
-async function pump(socket: Duplex, bytes: number, done: Promise<void>): Promise<number> {
-  const chunk = Buffer.alloc(64 * 1024, 7)
-  const start = performance.now()
-  for (let sent = 0; sent < bytes; sent += chunk.length) {
-    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r))
-  }
-  socket.end()
-  await done
-  return (bytes / MiB / (performance.now() - start)) * 1000
-}
-
-/** A sink that resolves when the connection has delivered `bytes`. */
-function sink(socket: Duplex, bytes: number): Promise<void> {
-  return new Promise((resolve) => {
-    let got = 0
-    socket.on('data', (d: Buffer) => {
-      got += d.length
-      if (got >= bytes) resolve()
-    })
-  })
-}
-
-async function bulk(bed: OverlayBed): Promise<void> {
-  const bytes = 256 * MiB
-  let overlayDone!: Promise<void>
-  const listener = await bed.receiver.listen('bench')
-  listener.on('connection', (s) => {
-    overlayDone = sink(s, bytes)
-  })
-  const socket = await bed.sender.dial('bench')
-  await new Promise((r) => setTimeout(r, 50))
-  const overlay = await pump(
-    socket,
-    bytes,
-    new Promise((r) => setImmediate(r)).then(() => overlayDone),
-  )
-  listener.close()
-
-  const server = tls.createServer({
-    cert: bed.direct.serverCert,
-    key: bed.direct.serverKey,
-    minVersion: 'TLSv1.3',
-  })
-  let directDone!: Promise<void>
-  server.on('secureConnection', (s) => {
-    directDone = sink(s, bytes)
-  })
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const client = tls.connect({
-    port: (server.address() as AddressInfo).port,
-    host: '127.0.0.1',
-    ca: bed.direct.ca,
-    checkServerIdentity: () => undefined,
-  })
-  await new Promise((r) => client.once('secureConnect', r))
-  const direct = await pump(
-    client,
-    bytes,
-    new Promise((r) => setImmediate(r)).then(() => directDone),
-  )
-  server.close()
-  report(
-    'overlay',
-    'bulk MB/s, one circuit through one router, end-to-end TLS inside hop TLS',
-    overlay,
-  )
-  report('overlay', 'bulk MB/s, direct TLS 1.3 on loopback (baseline)', direct)
-  report('overlay', 'bulk ratio overlay / direct (aim >= 0.40)', overlay / direct)
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
@@ -219,11 +146,13 @@ async function idleCircuits(bed: OverlayBed): Promise<void> {
 /** Overlay benchmarks, side by side with direct TLS/HTTPS in the same run. */
 export async function benchOverlay(): Promise<void> {
   const bed = await startOverlayBed()
+  // ZH_BENCH_OVERLAY=bulk,dials runs only those parts (for profiling).
+  const only = (process.env.ZH_BENCH_OVERLAY ?? '').split(',').filter(Boolean)
+  const parts = { bulk, latency, dials, idleCircuits }
   try {
-    await bulk(bed)
-    await latency(bed)
-    await dials(bed)
-    await idleCircuits(bed)
+    for (const [name, run] of Object.entries(parts)) {
+      if (only.length === 0 || only.includes(name)) await run(bed)
+    }
   } finally {
     await bed.close()
   }

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import type { PeerCertificate } from 'node:tls'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { createCa, type CertifiedKey } from './ca.js'
 import { parseAltNames } from './altnames.js'
 import { createKeyAndCsr, parseCsr } from './csr.js'
@@ -140,6 +140,46 @@ describe.each(['p256', 'ed25519'] as const)('verifyCertificate, %s CA', (keyType
     ])
     for (const pem of [none, two, smuggled]) {
       expect(() => verifyCertificate(pem, ca.certPem)).toThrow(code('ZH_CERT_CHAIN_INVALID'))
+    }
+  })
+})
+
+describe('verifyCertificate remembers signed leaves, not verdicts', () => {
+  it('checks time, EKU, principal and the bundle again for a leaf it has seen', async () => {
+    const ca = await createCa({ network: 'acme', keyType: 'p256' })
+    const other = await createCa({ network: 'acme', keyType: 'p256' })
+    const issued = await issueKeyAndCertificate({ ca, commonName: 'x1', uri })
+    const ok = { network: 'acme', kind: 'identity', id: 'x1', eku: 'clientAuth' } as const
+    for (let i = 0; i < 3; i++) {
+      expect(verifyCertificate(issued.certPem, ca.certPem, ok).principal.id).toBe('x1')
+    }
+    // Seen and signed, yet every other check still runs on every call.
+    const later = new Date(Date.now() + 3650 * DAY)
+    expect(() => verifyCertificate(issued.certPem, ca.certPem, { ...ok, now: later })).toThrow(
+      code('ZH_CERT_CHAIN_INVALID'),
+    )
+    expect(() => verifyCertificate(issued.certPem, ca.certPem, { ...ok, id: 'x2' })).toThrow(
+      code('ZH_CERT_CHAIN_INVALID'),
+    )
+    // A bundle without its CA does not share what the first bundle learnt.
+    expect(() => verifyCertificate(issued.certPem, other.certPem, ok)).toThrow(
+      code('ZH_CERT_CHAIN_INVALID'),
+    )
+    // The same certificate with an altered signature is another certificate, and refused.
+    const der = pemToDer(issued.certPem)
+    der[der.length - 5]! ^= 0x01
+    expect(() => verifyCertificate(der, ca.certPem, ok)).toThrow(code('ZH_CERT_CHAIN_INVALID'))
+  })
+
+  it('checks the signature of a seen leaf once', async () => {
+    const ca = await createCa({ network: 'acme', keyType: 'p256' })
+    const issued = await issueKeyAndCertificate({ ca, commonName: 'x1', uri })
+    const verify = vi.spyOn(X509Certificate.prototype, 'verify')
+    try {
+      for (let i = 0; i < 5; i++) verifyCertificate(issued.certPem, ca.certPem)
+      expect(verify).toHaveBeenCalledTimes(1)
+    } finally {
+      verify.mockRestore()
     }
   })
 })

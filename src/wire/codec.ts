@@ -34,6 +34,29 @@ export function encodeFrame(frame: OutgoingFrame): Buffer {
 }
 
 /**
+ * Encodes only the 12-byte header of a DATA frame whose payload is written right after it, so
+ * that the payload is not copied: the writer sends both in one corked `writev`.
+ * Throws ZH_WIRE_ARGUMENT_INVALID for a length the decoder would refuse (0 or over 64 KiB).
+ *
+ * @example
+ * socket.cork()
+ * socket.write(encodeDataHeader(circuitId, payload.length))
+ * socket.write(payload)
+ * socket.uncork()
+ */
+export function encodeDataHeader(circuit: number, length: number): Buffer {
+  const problem = checkHeader(FrameType.DATA, 0, 0, circuit, length)
+  if (problem) throw new ZhError('ZH_WIRE_ARGUMENT_INVALID', problem[1])
+  const out = Buffer.allocUnsafe(HEADER_LENGTH)
+  out.writeUInt8(FrameType.DATA, 0)
+  out.writeUInt8(0, 1)
+  out.writeUInt16BE(0, 2)
+  out.writeUInt32BE(circuit, 4)
+  out.writeUInt32BE(length, 8)
+  return out
+}
+
+/**
  * Checks a header against the rules of its type, before any payload is buffered. Returns the
  * code and detail of the first problem, or undefined for a well-formed header.
  */

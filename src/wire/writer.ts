@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream'
 import type { Circuit } from './circuit.js'
-import { encodeFrame } from './codec.js'
+import { Batch } from './batch.js'
+import { encodeDataHeader, encodeFrame } from './codec.js'
 import { FrameType } from './frame.js'
 
 /**
@@ -9,6 +10,15 @@ import { FrameType } from './frame.js'
  * reading while it keeps talking can fill this; past it the channel closes.
  */
 export const MAX_CONTROL_BACKLOG = 1024 * 1024
+
+/**
+ * Most bytes the writer lets wait in the underlying stream before it stops pumping DATA until
+ * 'drain'. Per channel, whatever its number of circuits. A TLS socket completes each write a turn
+ * of the event loop later and its high-water mark (16 KiB) is below one frame, so stopping at the
+ * first `write()` that returns false would send one frame per turn; this lets a turn carry
+ * several, which the socket encrypts and sends in one go.
+ */
+export const MAX_DATA_BACKLOG = 256 * 1024
 
 /** Callbacks from the writer to its channel. */
 export interface WriterEvents {
@@ -19,15 +29,26 @@ export interface WriterEvents {
 }
 
 /**
- * The only writer of a channel's underlying stream. Control frames go out at once, in order.
- * DATA is pumped round-robin, one frame (≤ 64 KiB, ≤ credit) per ready circuit per turn, and only
- * while `write()` has not returned false, so a busy circuit cannot starve the others and nothing
- * queues up without bound.
+ * The only writer of a channel's underlying stream. Control frames go out in order, with the DATA
+ * around them. DATA is pumped round-robin, one frame (≤ 64 KiB, ≤ credit) per ready circuit per
+ * turn, and only while less than MAX_DATA_BACKLOG is queued, so a busy circuit cannot starve the
+ * others and nothing queues up without bound.
+ *
+ * Frames are batched: at most one write is in flight, and the frames queued meanwhile go out as
+ * ONE write of whole frames when it completes; with none in flight, frames go out at once (a lone
+ * request waits for nothing). For TLS, which completes a write a turn of the event loop later, a
+ * stream of frames becomes about one write of full records and one system call per turn, instead
+ * of a write, a record and a turn per frame. A DATA
+ * payload is copied once, when it is queued, into the buffer of that write (see {@link Batch}):
+ * so its circuit can complete the write at once, and TLS gets one buffer, which it does not copy
+ * again (several buffers it would copy into one).
  */
 export class FrameWriter {
   bytesOut = 0
   framesOut = 0
   private readonly ready = new Set<Circuit>()
+  private readonly batch = new Batch()
+  private inFlight = 0
   private blocked = false
   private pumping = false
   private closed = false
@@ -35,27 +56,27 @@ export class FrameWriter {
   constructor(
     private readonly duplex: Duplex,
     private readonly events: WriterEvents,
-  ) {
-    duplex.on('drain', this.onDrain)
-  }
+  ) {}
 
-  /** True while the underlying stream asks us to wait for 'drain'. */
+  /** True while more than MAX_DATA_BACKLOG waits: DATA stops until the stream takes it. */
   get backpressured(): boolean {
     return this.blocked
   }
 
-  /** Writes a control frame now. Returns false when the underlying stream is backpressured. */
+  /** Queues a control frame. Returns false when the underlying stream is backpressured. */
   control(type: FrameType, circuit: number, payload?: Uint8Array): boolean {
     if (this.closed) return false
-    this.write(encodeFrame({ type, circuit, payload }))
-    if (this.duplex.writableLength > MAX_CONTROL_BACKLOG) this.events.stalled()
+    this.queue(encodeFrame({ type, circuit, payload }))
+    this.writeIfIdle()
+    if (this.queued > MAX_CONTROL_BACKLOG) this.events.stalled()
     return !this.blocked
   }
 
-  /** Several control frames as one write (OPEN + CREDIT, ACCEPT + CREDIT, FIN + RESET). */
+  /** Several control frames, in order (OPEN + CREDIT, ACCEPT + CREDIT, FIN + RESET). */
   controls(frames: { type: FrameType; circuit: number; payload?: Uint8Array }[]): void {
     if (this.closed) return
-    this.write(Buffer.concat(frames.map((f) => encodeFrame(f))), frames.length)
+    for (const f of frames) this.queue(encodeFrame(f))
+    this.writeIfIdle()
   }
 
   /** Queues a circuit that has data and credit. */
@@ -70,11 +91,16 @@ export class FrameWriter {
     this.ready.delete(circuit)
   }
 
-  /** Stops writing for good. */
+  /** Writes what is queued (a GOAWAY, say) and stops writing for good. */
   close(): void {
+    this.write()
     this.closed = true
     this.ready.clear()
-    this.duplex.off('drain', this.onDrain)
+  }
+
+  /** Bytes queued here or waiting in the underlying stream. */
+  private get queued(): number {
+    return this.duplex.writableLength + this.batch.length
   }
 
   private pump(): void {
@@ -88,7 +114,9 @@ export class FrameWriter {
         this.ready.delete(circuit)
         const piece = circuit.takePiece()
         if (!piece) continue
-        this.write(encodeFrame({ type: FrameType.DATA, circuit: circuit.id, payload: piece }))
+        this.queue(encodeDataHeader(circuit.id, piece.length))
+        this.queue(piece, 0)
+        if (this.queued >= MAX_DATA_BACKLOG) this.blocked = true
         // May call the write callback, which may queue the circuit's next chunk right here.
         circuit.pieceWritten()
         if (circuit.sendable) this.ready.add(circuit)
@@ -96,18 +124,38 @@ export class FrameWriter {
     } finally {
       this.pumping = false
     }
+    this.writeIfIdle()
   }
 
-  private write(buf: Buffer, frames = 1): void {
+  private queue(buf: Buffer, frames = 1): void {
     if (!this.duplex.writable) return
     this.bytesOut += buf.length
     this.framesOut += frames
-    if (!this.duplex.write(buf)) this.blocked = true
+    this.batch.append(buf)
   }
 
-  private readonly onDrain = (): void => {
-    this.blocked = false
-    this.pump()
-    this.events.drain()
+  /** Nothing in flight: what was just queued goes out now, with no wait on anything. */
+  private writeIfIdle(): void {
+    if (this.inFlight === 0) this.write()
+  }
+
+  /** Writes the batch as one buffer; the next batch waits for this write to complete. */
+  private write(): void {
+    if (this.closed || !this.duplex.writable) return
+    const bytes = this.batch.take()
+    if (!bytes) return
+    this.inFlight++
+    this.duplex.write(bytes, this.written)
+  }
+
+  private readonly written = (): void => {
+    this.inFlight--
+    if (this.inFlight > 0) return
+    this.write()
+    if (this.blocked && this.queued < MAX_DATA_BACKLOG) {
+      this.blocked = false
+      this.pump()
+      this.events.drain()
+    }
   }
 }

@@ -62,7 +62,7 @@ export interface GrantRequirement {
 export async function checkPeerGrant(token: string, req: GrantRequirement): Promise<GrantClaims> {
   let claims: GrantClaims
   try {
-    claims = await verifyGrant(token, req.grantKey, { network: req.network, now: req.now })
+    claims = await verifyGrantOnce(token, req.grantKey, req.network, req.now)
   } catch (err) {
     const detail = isZhError(err) ? `${err.code}${err.detail ? `: ${err.detail}` : ''}` : ''
     throw new ZhError('ZH_E2E_PEER_GRANT_INVALID', detail, { cause: err })
@@ -79,5 +79,34 @@ export async function checkPeerGrant(token: string, req: GrantRequirement): Prom
   ) {
     throw new ZhError('ZH_E2E_WRONG_SERVICE', `the peer may ${claims.act} ${claims.sn}`)
   }
+  return claims
+}
+
+/** Most verified grants remembered per grant key; the oldest goes first. */
+const MAX_VERIFIED_GRANTS = 1024
+const verifiedGrants = new WeakMap<KeyObject, Map<string, GrantClaims>>()
+
+/**
+ * `verifyGrant`, remembering each token whose signature verified under `key`: a dialer presents
+ * the same grant on every dial until it is renewed, and a signature check is most of a grant's
+ * cost. A remembered token is used only while it has not expired (exactly as `verifyGrant`
+ * counts, whole seconds); past that, and for any token not seen, the full check runs and decides.
+ * Failures are never remembered. Every other check of the claims runs on each use.
+ */
+async function verifyGrantOnce(
+  token: string,
+  key: KeyObject,
+  network: string,
+  now: number,
+): Promise<GrantClaims> {
+  let known = verifiedGrants.get(key)
+  const seen = known?.get(token)
+  if (seen && seen.net === network && seen.exp > Math.floor(now / 1000)) {
+    return { ...seen, rtr: [...seen.rtr] }
+  }
+  const claims = await verifyGrant(token, key, { network, now })
+  if (!known) verifiedGrants.set(key, (known = new Map<string, GrantClaims>()))
+  if (known.size >= MAX_VERIFIED_GRANTS) known.delete(known.keys().next().value!)
+  known.set(token, { ...claims, rtr: [...claims.rtr] })
   return claims
 }

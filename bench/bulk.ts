@@ -1,0 +1,133 @@
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import tls from 'node:tls'
+import { cpuMeter, type CpuUse } from './cpu.js'
+import type { OverlayBed } from './overlay-bed.js'
+import { report } from './report.js'
+
+const MiB = 1024 * 1024
+/** Bytes per lane in all. */
+const TOTAL = 256 * MiB
+/** Bytes per round: the lanes take turns, so a change in machine load hits both alike. */
+const ROUND = 32 * MiB
+
+/** One connection to measure: the sending end, and a count of what the far end received. */
+interface Lane {
+  socket: Duplex
+  arrived(bytes: number): Promise<void>
+  ms: number
+  cpu: CpuUse
+}
+
+/** Counts what a connection delivers; `arrived(n)` resolves once n bytes came in all. */
+function sink(socket: Duplex): Pick<Lane, 'arrived'> {
+  let got = 0
+  let waiter: { bytes: number; resolve: () => void } | undefined
+  socket.on('data', (d: Buffer) => {
+    got += d.length
+    if (waiter && got >= waiter.bytes) waiter.resolve()
+  })
+  return {
+    arrived: (bytes) =>
+      got >= bytes ? Promise.resolve() : new Promise((resolve) => (waiter = { bytes, resolve })),
+  }
+}
+
+/** Sends one round through a lane and waits for its last byte at the far end. */
+async function round(bed: OverlayBed, lane: Lane, sentBefore: number): Promise<void> {
+  const chunk = Buffer.alloc(64 * 1024, 7)
+  const meter = await cpuMeter(() => bed.router.cpuMs())
+  const start = performance.now()
+  for (let sent = 0; sent < ROUND; sent += chunk.length) {
+    if (!lane.socket.write(chunk)) await new Promise((r) => lane.socket.once('drain', r))
+  }
+  await lane.arrived(sentBefore + ROUND)
+  const ms = performance.now() - start
+  const used = await meter()
+  // Weighted by the round's duration, so the sums over all rounds are averages over the lane.
+  const total = lane.ms + ms
+  for (const key of ['bench', 'router', 'machineIdle'] as const) {
+    lane.cpu[key] = (lane.cpu[key] * lane.ms + used[key] * ms) / total
+  }
+  lane.ms = total
+}
+
+/** A direct TLS 1.3 connection on loopback, both ends in this process, as the overlay's are. */
+async function directLane(bed: OverlayBed): Promise<{ lane: Lane; close(): void }> {
+  const server = tls.createServer({
+    cert: bed.direct.serverCert,
+    key: bed.direct.serverKey,
+    minVersion: 'TLSv1.3',
+  })
+  const accepted = new Promise<tls.TLSSocket>((r) => server.once('secureConnection', r))
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  const client = tls.connect({
+    port: (server.address() as AddressInfo).port,
+    host: '127.0.0.1',
+    ca: bed.direct.ca,
+    checkServerIdentity: () => undefined,
+  })
+  await new Promise((r) => client.once('secureConnect', r))
+  const lane = { socket: client, ...sink(await accepted), ms: 0, cpu: emptyCpu() }
+  return { lane, close: () => (client.destroy(), server.close()) }
+}
+
+function emptyCpu(): CpuUse {
+  return { bench: 0, router: 0, machineIdle: 0 }
+}
+
+/**
+ * Bulk throughput of one circuit (end-to-end TLS inside hop TLS, through the router process)
+ * against a direct TLS connection, in alternating rounds of 32 MiB, 256 MiB each in all. Both
+ * ends of each are in this process. Reports MiB/s, CPU per process and CPU time per MiB (which
+ * other users of the machine affect less than MiB/s).
+ */
+export async function bulk(bed: OverlayBed): Promise<void> {
+  const listener = await bed.receiver.listen('bench')
+  const received = new Promise<Pick<Lane, 'arrived'>>((r) =>
+    listener.once('connection', (s) => r(sink(s))),
+  )
+  const socket = await bed.sender.dial('bench')
+  const overlay: Lane = { socket, ...(await received), ms: 0, cpu: emptyCpu() }
+  const direct = await directLane(bed)
+  for (let sent = 0; sent < TOTAL; sent += ROUND) {
+    await round(bed, overlay, sent)
+    await round(bed, direct.lane, sent)
+  }
+  socket.destroy()
+  listener.close()
+  direct.close()
+
+  const rate = (lane: Lane) => TOTAL / MiB / (lane.ms / 1000)
+  const o = rate(overlay)
+  const d = rate(direct.lane)
+  const group = 'overlay'
+  report(group, 'bulk MiB/s, one circuit through one router, end-to-end TLS inside hop TLS', o)
+  report(group, 'bulk MiB/s, direct TLS 1.3 on loopback (baseline)', d)
+  report(group, 'bulk ratio overlay / direct (aim >= 0.40)', o / d)
+  report(
+    group,
+    'bulk CPU % of one core, overlay: bench process (both endpoints)',
+    overlay.cpu.bench,
+  )
+  report(group, 'bulk CPU % of one core, overlay: router process', overlay.cpu.router)
+  report(
+    group,
+    'bulk CPU % of one core, direct TLS: bench process (both ends)',
+    direct.lane.cpu.bench,
+  )
+  // CPU time per MiB depends less on how much of the machine other users left us.
+  const msPerMiB = (cpuPercent: number, mibPerSecond: number) => (cpuPercent * 10) / mibPerSecond
+  const overlayMs = msPerMiB(overlay.cpu.bench + overlay.cpu.router, o)
+  const directMs = msPerMiB(direct.lane.cpu.bench, d)
+  report(group, 'bulk CPU ms per MiB, overlay (bench + router processes)', overlayMs)
+  report(group, 'bulk CPU ms per MiB, direct TLS', directMs)
+  report(
+    group,
+    'bulk CPU ratio direct / overlay (ms per MiB; 1/3 = only the crypto added)',
+    directMs / overlayMs,
+  )
+  // No idle left means other work on the machine starved the figures above.
+  report(group, 'bulk machine idle % (all cores), overlay rounds', overlay.cpu.machineIdle)
+  report(group, 'bulk machine idle % (all cores), direct rounds', direct.lane.cpu.machineIdle)
+}
