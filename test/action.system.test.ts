@@ -77,28 +77,8 @@ describe('the GitHub Action over the overlay', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     net = await startNetwork(1)
     await net.admin('service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
-    await net.admin(
-      'policy',
-      'create',
-      'ci-dial',
-      '--type',
-      'dial',
-      '--identities',
-      '#ci',
-      '--services',
-      '#webhooks',
-    )
-    await net.admin(
-      'policy',
-      'create',
-      'jenkins-bind',
-      '--type',
-      'bind',
-      '--identities',
-      '#jenkins',
-      '--services',
-      '#webhooks',
-    )
+    await net.policy('ci-dial', 'dial', '#ci', '#webhooks')
+    await net.policy('jenkins-bind', 'bind', '#jenkins', '#webhooks')
     const jenkins = await net.identity('jenkins', ['jenkins'])
     identity = await readFile((await net.identity('github-actions', ['ci'])).file, 'utf8')
     receiver = startFixture('webhook-receiver.ts', [

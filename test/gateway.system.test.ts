@@ -74,28 +74,8 @@ describe(
     beforeAll(async () => {
       net = await startNetwork(1)
       await net.admin('service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
-      await net.admin(
-        'policy',
-        'create',
-        'gateway-dial',
-        '--type',
-        'dial',
-        '--identities',
-        '#gateways',
-        '--services',
-        '@jenkins-webhook',
-      )
-      await net.admin(
-        'policy',
-        'create',
-        'receivers-bind',
-        '--type',
-        'bind',
-        '--identities',
-        '#receivers',
-        '--services',
-        '#webhooks',
-      )
+      await net.policy('gateway-dial', 'dial', '#gateways', '@jenkins-webhook')
+      await net.policy('receivers-bind', 'bind', '#receivers', '#webhooks')
       receiverFile = (await net.identity('jenkins', ['receivers'])).file
       gatewayFile = (await net.identity('gateway', ['gateways'])).file
       const tls = await certificateFor('localhost')

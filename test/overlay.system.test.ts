@@ -28,28 +28,8 @@ describe(
     beforeAll(async () => {
       net = await startNetwork(1)
       await net.admin('service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
-      await net.admin(
-        'policy',
-        'create',
-        'senders-dial',
-        '--type',
-        'dial',
-        '--identities',
-        '#senders',
-        '--services',
-        '#webhooks',
-      )
-      await net.admin(
-        'policy',
-        'create',
-        'receivers-bind',
-        '--type',
-        'bind',
-        '--identities',
-        '#receivers',
-        '--services',
-        '#webhooks',
-      )
+      await net.policy('senders-dial', 'dial', '#senders', '#webhooks')
+      await net.policy('receivers-bind', 'bind', '#receivers', '#webhooks')
       const jenkins = await net.identity('jenkins', ['receivers'])
       const gh = await net.identity('github-action', ['senders'])
       receiver = startFixture('receiver.ts', [jenkins.file, 'jenkins-webhook'])
@@ -134,17 +114,7 @@ describe(
     })
 
     it('closes a streaming circuit within a second when the dialing identity is deleted or loses its attribute', async () => {
-      await net.admin(
-        'policy',
-        'create',
-        'senders-dial',
-        '--type',
-        'dial',
-        '--identities',
-        '#senders',
-        '--services',
-        '#webhooks',
-      )
+      await net.policy('senders-dial', 'dial', '#senders', '#webhooks')
       const doomed = await connect((await net.identity('doomed', ['senders'])).identity)
       const changed = await connect((await net.identity('changed', ['senders'])).identity)
       try {

@@ -28,28 +28,8 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     net = await startNetwork(1)
     for (const service of ['standard-hook', 'github-hook', 'offline-hook'])
       await net.admin('service', 'create', service, '--attr', 'webhooks')
-    await net.admin(
-      'policy',
-      'create',
-      'senders-dial',
-      '--type',
-      'dial',
-      '--identities',
-      '#senders',
-      '--services',
-      '#webhooks',
-    )
-    await net.admin(
-      'policy',
-      'create',
-      'receivers-bind',
-      '--type',
-      'bind',
-      '--identities',
-      '#receivers',
-      '--services',
-      '#webhooks',
-    )
+    await net.policy('senders-dial', 'dial', '#senders', '#webhooks')
+    await net.policy('receivers-bind', 'bind', '#receivers', '#webhooks')
     const receiver = await net.identity('receiver', ['receivers'])
     ci = (await net.identity('ci', ['senders'])).file
     standard = startFixture('webhook-receiver.ts', [

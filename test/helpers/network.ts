@@ -9,6 +9,13 @@ export interface TestNetwork {
   routers: Daemon[]
   /** Runs a management command as the admin, returning its --json output. */
   admin<T = unknown>(...args: string[]): Promise<T>
+  /** Creates a dial or bind service policy (ROLES as the CLI takes them: `#attr,@name`). */
+  policy(
+    name: string,
+    type: 'dial' | 'bind',
+    identities: string,
+    services: string,
+  ): Promise<unknown>
   /** Creates and enrolls an identity, returning its identity file path and contents. */
   identity(name: string, attrs: string[]): Promise<{ file: string; identity: IdentityFile }>
   /** Starts another router process. */
@@ -36,6 +43,18 @@ export async function startNetwork(routers = 1): Promise<TestNetwork> {
     controller,
     routers: [],
     admin,
+    policy: (name, type, identities, services) =>
+      admin(
+        'policy',
+        'create',
+        name,
+        '--type',
+        type,
+        '--identities',
+        identities,
+        '--services',
+        services,
+      ),
     identity: async (name, attrs) => {
       const token = join(dir, `${name}.jwt`)
       await admin('identity', 'create', name, '--attr', attrs.join(','), '--out', token)
