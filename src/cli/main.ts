@@ -30,6 +30,10 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   },
   { names: ['policy'], load: async () => (await import('./policy.js')).policyCommands },
   {
+    names: ['router-policy'],
+    load: async () => (await import('./router-policy.js')).routerPolicyCommands,
+  },
+  {
     names: ['router'],
     load: async () => {
       const [{ entityCommands }, { routerRunCommand }, { routerLinksCommand }] = await Promise.all([
