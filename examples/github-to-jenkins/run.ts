@@ -31,6 +31,13 @@ async function zerohook(args: string[], env: NodeJS.ProcessEnv = {}) {
   return r
 }
 
+/** `zerohook send` of the push event, signed the GitHub way. */
+function sendPush(identity: string, retries: number): string[] {
+  const target = ['--service', SERVICE, '--path', '/github-webhook/']
+  const event = ['--scheme', 'github', '--type', 'push', '--file', EVENT]
+  return ['send', '--identity', identity, ...target, ...event, '--retries', String(retries)]
+}
+
 function background(name: string, argv: string[], env: NodeJS.ProcessEnv = {}): Proc {
   const proc = start(name, argv, env, root)
   procs.push(proc)
@@ -168,27 +175,9 @@ async function main(): Promise<void> {
       jenkins.waitFor((l) => l.event === 'accepted' && l.delivery === id, 60_000)
 
     say('zerohook send --scheme github: the push event, signed like github.com signs it')
-    const sent = await zerohook(
-      [
-        'send',
-        '--identity',
-        ids.github,
-        '--service',
-        SERVICE,
-        '--path',
-        '/github-webhook/',
-        '--scheme',
-        'github',
-        '--type',
-        'push',
-        '--file',
-        EVENT,
-        '--retries',
-        '6',
-        '--json',
-      ],
-      { ZEROHOOK_WEBHOOK_SECRET: secret },
-    )
+    const sent = await zerohook([...sendPush(ids.github, 6), '--json'], {
+      ZEROHOOK_WEBHOOK_SECRET: secret,
+    })
     const viaSend = JSON.parse(sent.stdout) as { id: string; status: number; attempts: number }
     const bySend = await accepted(viaSend.id)
 
@@ -198,24 +187,7 @@ async function main(): Promise<void> {
     say('a delivery signed with the wrong secret: the tunnel refuses it, Jenkins never sees it')
     const before = jenkins.lines.length
     const forged = await run(
-      [
-        CLI,
-        'send',
-        '--identity',
-        ids.github,
-        '--service',
-        SERVICE,
-        '--path',
-        '/github-webhook/',
-        '--scheme',
-        'github',
-        '--type',
-        'push',
-        '--file',
-        EVENT,
-        '--retries',
-        '0',
-      ],
+      [CLI, ...sendPush(ids.github, 0)],
       { ZEROHOOK_WEBHOOK_SECRET: 'not-the-secret' },
       root,
     )

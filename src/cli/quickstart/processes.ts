@@ -20,10 +20,16 @@ export interface Child {
  * Starts `node ARGV` with its stdout read as JSON lines (pino logs, or the receiver's events).
  * Stderr is kept for the error message if the process dies early.
  */
-export function startChild(name: string, argv: string[], env: NodeJS.ProcessEnv = {}): Child {
+export function startChild(
+  name: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+  cwd?: string,
+): Child {
   const child = spawn(process.execPath, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
+    cwd,
   })
   const lines: Record<string, unknown>[] = []
   const waiters = new Set<() => void>()
@@ -44,7 +50,7 @@ export function startChild(name: string, argv: string[], env: NodeJS.ProcessEnv 
     process: child,
     pid: child.pid!,
     lines,
-    waitFor: (pred, timeoutMs = 20_000) =>
+    waitFor: (pred, timeoutMs = 30_000) =>
       new Promise((resolve, reject) => {
         const done = () => {
           waiters.delete(check)
