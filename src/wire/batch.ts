@@ -39,6 +39,15 @@ export class Batch {
     this.used = need
   }
 
+  /**
+   * Overwrites 4 bytes (u32, big-endian) at `offset` of what is queued: the length of the last
+   * DATA frame, when a piece of the same circuit joins it.
+   */
+  patchUInt32(offset: number, value: number): void {
+    if (!this.buf || offset + 4 > this.used) throw new RangeError(`no queued bytes at ${offset}`)
+    this.buf.writeUInt32BE(value, offset)
+  }
+
   /** The queued bytes, handed over (never touched again here); undefined when there are none. */
   take(): Buffer | undefined {
     if (!this.buf || this.used === 0) return undefined

@@ -110,4 +110,58 @@ describe('FrameWriter', () => {
     const payload = Buffer.concat(decode(stream.writes).map((f) => f.payload))
     expect(payload.equals(Buffer.concat([Buffer.alloc(1000, 1), Buffer.alloc(1000, 2)]))).toBe(true)
   })
+
+  it('joins the pieces of one circuit queued behind a write into one DATA frame of at most 64 KiB', async () => {
+    const stream = new HeldStream()
+    const writer = writerOn(stream)
+    const circuit = circuitOf(writer, 1024 * 1024)
+    const write = (b: Buffer) => new Promise<void>((resolve) => circuit.write(b, () => resolve()))
+    const pieces = [1, 2, 3, 4, 5, 6].map((n) => Buffer.alloc(20_000, n))
+    for (const p of pieces) await write(p) // the first goes out at once, the rest queue
+    writer.control(FrameType.PING, 0, Buffer.alloc(8)) // a control frame ends the joinable tail
+    await write(Buffer.alloc(10, 7))
+    for (let i = 0; i < 3; i++) {
+      stream.complete()
+      await tick()
+    }
+    const frames = decode([Buffer.concat(stream.writes)])
+    expect(frames.map((f) => [f.type, f.payload.length])).toEqual([
+      [FrameType.DATA, 20_000],
+      [FrameType.DATA, 60_000], // pieces 2-4: a fourth would pass 64 KiB
+      [FrameType.DATA, 40_000], // pieces 5-6
+      [FrameType.PING, 8],
+      [FrameType.DATA, 10],
+    ])
+    const data = Buffer.concat(
+      frames.filter((f) => f.type === FrameType.DATA).map((f) => f.payload),
+    )
+    expect(data.equals(Buffer.concat([...pieces, Buffer.alloc(10, 7)]))).toBe(true)
+  })
+
+  it('never joins pieces of different circuits', async () => {
+    const stream = new HeldStream()
+    const writer = writerOn(stream)
+    const a = circuitOf(writer, 1024 * 1024)
+    const link = {
+      ready: (c: Circuit) => writer.schedule(c),
+      sendFin: () => undefined,
+      sendCredit: () => undefined,
+      sendReset: () => undefined,
+      release: (c: Circuit) => writer.forget(c),
+    }
+    const b = new Circuit(3, 64 * 1024, link, 'open')
+    b.onCredit(1024 * 1024)
+    writer.control(FrameType.PING, 0, Buffer.alloc(8)) // in flight: what follows queues
+    for (const c of [a, b, a, b]) c.write(Buffer.alloc(100, c.id))
+    await tick()
+    stream.complete()
+    await tick()
+    const frames = decode([Buffer.concat(stream.writes)]).filter((f) => f.type === FrameType.DATA)
+    expect(frames.map((f) => [f.circuit, f.payload.length])).toEqual([
+      [1, 100],
+      [3, 100],
+      [1, 100],
+      [3, 100],
+    ])
+  })
 })
