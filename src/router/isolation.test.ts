@@ -21,8 +21,10 @@ const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 /** Bytes the router holds for one relay, by direction (unread on one leg, unsent on the other). */
 function held(relay: Relay): { toHost: number; toDialer: number } {
   return {
-    toHost: relay.dialerLeg.readableLength + relay.hostLeg.writableLength,
-    toDialer: relay.hostLeg.readableLength + relay.dialerLeg.writableLength,
+    toHost:
+      relay.dialerLeg.readableLength + relay.hostLeg.writableLength + relay.hostLeg.relayQueued,
+    toDialer:
+      relay.hostLeg.readableLength + relay.dialerLeg.writableLength + relay.dialerLeg.relayQueued,
   }
 }
 

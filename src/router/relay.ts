@@ -8,10 +8,12 @@ const HALF_OPEN_MS = 60_000
 export type RelayTap = (direction: 'dialer-to-host' | 'host-to-dialer', chunk: Buffer) => void
 
 /**
- * Joins two circuit legs. Each direction is a pipe, so backpressure holds: a leg whose reader is
- * slow stops taking credit, and this router never buffers more than the two windows. A half-close
- * crosses as a half-close (the pipe ends the other leg once it has flushed); an error or reset of
- * one leg resets the other with the same code. `onClosed` runs once both legs are closed.
+ * Joins two circuit legs. Each direction is spliced (see `Circuit.splice`): DATA goes from one
+ * leg's frames to the other's without the stream machinery, and credit goes back only as bytes
+ * leave, so a leg whose reader is slow stops its sender and this router never buffers more than
+ * the two windows. A half-close crosses as a half-close once what came before it has gone out;
+ * an error or reset of one leg resets the other with the same code. `onClosed` runs once both
+ * legs are closed.
  */
 export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => void): void {
   let open = 2
@@ -20,10 +22,10 @@ export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => 
     const code = isZhError(err) ? err.code : 'ZH_WIRE_CIRCUIT_RESET'
     other.destroy(code === 'ZH_WIRE_CIRCUIT_CLOSED' ? undefined : new ZhError(code))
   }
-  // A leg that closed without an error may not have ended its pipe (its channel went away): end
-  // the other leg after it flushes, and do not let a peer that never finishes hold it for ever.
-  // What the other leg still receives has nowhere to go: discard it (the closed leg's unpipe
-  // paused it), so that its peer's FIN ends it instead of the timer.
+  // A leg that closed without an error may not have seen its peer's FIN (its channel went away):
+  // end the other leg after it flushes, and do not let a peer that never finishes hold it for
+  // ever. What the other leg still receives has nowhere to go and is dropped (and credited), so
+  // that its peer's FIN ends it instead of the timer.
   let halfOpenTimer: NodeJS.Timeout | undefined
   const closed = (other: Circuit) => () => {
     open--
@@ -31,14 +33,14 @@ export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => 
       clearTimeout(halfOpenTimer)
       return onClosed()
     }
-    if (!other.destroyed) other.end().resume()
+    other.endRelayed()
     halfOpenTimer = setTimeout(() => other.destroy(), HALF_OPEN_MS)
     halfOpenTimer.unref()
   }
-  a.on('data', (chunk: Buffer) => tap('dialer-to-host', chunk))
-  b.on('data', (chunk: Buffer) => tap('host-to-dialer', chunk))
-  a.pipe(b)
-  b.pipe(a)
+  a.splice(b, (chunk) => tap('dialer-to-host', chunk))
+  b.splice(a, (chunk) => tap('host-to-dialer', chunk))
+  a.once('end', () => b.endRelayed())
+  b.once('end', () => a.endRelayed())
   a.on('error', fail(b))
   b.on('error', fail(a))
   a.once('close', closed(b))

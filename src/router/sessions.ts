@@ -133,7 +133,7 @@ async function onDial(dialer: Session, pending: PendingCircuit, deps: SessionDep
     deps.metrics.circuits.inc()
     deps.metrics.dials.inc({ result: 'accepted' })
     const tap: RelayTap = (direction, chunk) => {
-      deps.metrics.bytes.inc({ direction }, chunk.length)
+      deps.metrics.relayed[direction].inc(chunk.length)
       deps.tap?.(direction, chunk)
     }
     joinLegs(dialerLeg, hostLeg, tap, () => {

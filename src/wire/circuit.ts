@@ -1,6 +1,7 @@
 import { ZhError } from '../errors.js'
 import { MAX_CREDIT, ReceiveWindow } from './flow.js'
 import { MAX_PAYLOAD } from './frame.js'
+import { RelayQueue } from './relay-queue.js'
 import { SocketLike } from './socket-like.js'
 import { isReasonCode, reasonError, reasonOf, type Reason } from './payloads.js'
 
@@ -61,6 +62,13 @@ export class Circuit extends SocketLike {
   private finSent = false
   private finReceived = false
   private detached = false
+  /** Spliced: where our peer's DATA goes, and the tap that sees it on the way. */
+  private relay: { to: Circuit; tap: (chunk: Buffer) => void } | undefined
+  /** Spliced: our peer's bytes that have left for the partner's peer (or were dropped). */
+  private relayDone = 0
+  /** Spliced: bytes from the partner for our peer, and the partner that sent them. */
+  private relayOut: { queue: RelayQueue; from: Circuit } | undefined
+  private endAfterRelay = false
 
   /** @internal Circuits are made by a channel. */
   constructor(id: number, window: number, link: CircuitLink, phase: CircuitPhase) {
@@ -123,7 +131,8 @@ export class Circuit extends SocketLike {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     this.setTimeout(0)
-    const unsent = this.pending !== undefined || this.writableLength > 0
+    const unsent = this.hasOutgoing || this.writableLength > 0
+    this.relayOut?.queue.clear()
     if (!this.detached) {
       if (err) {
         this.link.sendReset(this, reasonOf(err, 'ZH_WIRE_CIRCUIT_RESET'))
@@ -142,13 +151,45 @@ export class Circuit extends SocketLike {
 
   /** @internal True when the writer can take a piece now. */
   get sendable(): boolean {
-    return this.pending !== undefined && this.credit > 0 && !this.detached
+    return this.hasOutgoing && this.credit > 0 && !this.detached
+  }
+
+  /** @internal Bytes relayed from the partner that wait here for credit (spliced circuits). */
+  get relayQueued(): number {
+    return this.relayOut?.queue.bytes ?? 0
+  }
+
+  /**
+   * @internal Splices this circuit to `to`, for a router: the DATA our peer sends goes straight
+   * to `to`'s peer, through `tap`, without the stream machinery in between. Credit goes back to
+   * our peer only as those bytes leave for `to`'s peer, so what is held here never exceeds our
+   * window. Bytes already buffered are moved over first. Nothing may be written to `to` after
+   * this but its end (`endRelayed`).
+   */
+  splice(to: Circuit, tap: (chunk: Buffer) => void): void {
+    this.relayDone = this.pushed - this.readableLength
+    this.relay = { to, tap }
+    let chunk: unknown
+    while ((chunk = super.read()) !== null) {
+      tap(chunk as Buffer)
+      to.relayIn(chunk as Buffer, this)
+    }
+    // Only the end is still pushed; flowing, the readable side ends as soon as the FIN comes.
+    this.resume()
+  }
+
+  /** @internal Ends the writable side once every relayed byte has been handed to the writer. */
+  endRelayed(): void {
+    if (this.destroyed || this.writableEnded) return
+    if (this.relayQueued > 0) this.endAfterRelay = true
+    else this.end()
   }
 
   /** @internal The next DATA payload: at most the credit and 64 KiB. */
   takePiece(): Buffer | undefined {
     const p = this.pending
-    if (!p || this.credit <= 0 || this.detached) return undefined
+    if (!p) return this.takeRelayed()
+    if (this.credit <= 0 || this.detached) return undefined
     const n = Math.min(this.credit, MAX_PAYLOAD, p.chunk.length - p.offset)
     const piece = p.chunk.subarray(p.offset, p.offset + n)
     p.offset += n
@@ -164,6 +205,10 @@ export class Circuit extends SocketLike {
       this.pending = undefined
       p.callback()
     }
+    if (this.endAfterRelay && this.relayQueued === 0) {
+      this.endAfterRelay = false
+      this.end()
+    }
   }
 
   /** @internal DATA from the peer. Throws a ZhError for a protocol violation. */
@@ -176,6 +221,10 @@ export class Circuit extends SocketLike {
     }
     this.pushed += payload.length
     this.touch()
+    if (this.relay) {
+      this.relay.tap(payload)
+      return this.relay.to.relayIn(payload, this)
+    }
     this.push(payload)
     this.creditConsumed()
   }
@@ -186,7 +235,7 @@ export class Circuit extends SocketLike {
       throw new ZhError('ZH_WIRE_FLOW_CONTROL', `credit overflow on ${this.id}`)
     }
     this.credit += bytes
-    if (this.pending) this.link.ready(this)
+    if (this.hasOutgoing) this.link.ready(this)
   }
 
   /** @internal FIN from the peer. */
@@ -220,7 +269,7 @@ export class Circuit extends SocketLike {
   /** A peer that left after its FIN, with nothing of ours unsent, is a normal end (unread data stays readable). */
   private closeQuietly(err: ZhError | undefined): void {
     if (this.destroyed) return
-    const unsent = this.pending !== undefined || this.writableLength > 0
+    const unsent = this.hasOutgoing || this.writableLength > 0
     if (!this.finReceived || unsent) return this.destroySoon(err)
     if (!this.writableEnded) this.end()
   }
@@ -235,8 +284,41 @@ export class Circuit extends SocketLike {
     setImmediate(() => this.destroy(err))
   }
 
-  private creditConsumed(): void {
+  /** A piece of what the partner relayed, within our credit; the partner gets credit back. */
+  private takeRelayed(): Buffer | undefined {
+    const out = this.relayOut
+    if (!out || this.credit <= 0 || this.detached) return undefined
+    const piece = out.queue.take(Math.min(this.credit, MAX_PAYLOAD))
+    if (!piece) return undefined
+    this.credit -= piece.length
+    this.written += piece.length
+    out.from.relayLeft(piece.length)
+    return piece
+  }
+
+  /** Bytes from the spliced partner for our peer; dropped (and credited) once we are gone. */
+  private relayIn(chunk: Buffer, from: Circuit): void {
+    if (this.detached || this.destroyed || this.writableEnded) return from.relayLeft(chunk.length)
+    this.relayOut ??= { queue: new RelayQueue(), from }
+    this.relayOut.queue.push(chunk)
+    this.touch()
+    if (this.credit > 0) this.link.ready(this)
+  }
+
+  /** `bytes` our peer sent have left this router: credit them back. */
+  private relayLeft(bytes: number): void {
+    this.relayDone += bytes
     if (this.detached || this.finReceived) return
+    const grant = this.window.consumed(this.relayDone)
+    if (grant > 0) this.link.sendCredit(this, grant)
+  }
+
+  private get hasOutgoing(): boolean {
+    return this.pending !== undefined || this.relayQueued > 0
+  }
+
+  private creditConsumed(): void {
+    if (this.relay || this.detached || this.finReceived) return
     const grant = this.window.consumed(this.pushed - this.readableLength)
     if (grant > 0) this.link.sendCredit(this, grant)
   }

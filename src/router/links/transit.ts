@@ -75,7 +75,7 @@ export async function onTransit(
     // A revocation pushed while the grant was being checked must not miss this circuit.
     if (deps.isRevoked(meta.fingerprint)) resetLegs([inLeg, host.leg], 'ZH_ROUTER_CERT_REVOKED')
     const tap: RelayTap = (direction, chunk) => {
-      deps.metrics.bytes.inc({ direction }, chunk.length)
+      deps.metrics.relayed[direction].inc(chunk.length)
       deps.tap?.(direction, chunk)
     }
     joinLegs(inLeg, host.leg, tap, () => {
