@@ -28,6 +28,8 @@ export interface OverlayBed {
     metricsPort: number
     id: string
     heapUsed(): Promise<number>
+    /** Full (mark-compact) garbage collections the router has done so far. */
+    majorGcs(): Promise<number>
     /** CPU time (user + system) the router process has used so far, ms. */
     cpuMs(): Promise<number>
     stop(): Promise<unknown>
@@ -88,6 +90,11 @@ export async function startOverlayBed(): Promise<OverlayBed> {
     heapUsed: async () => {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
       return Number(/^zh_router_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? NaN)
+    },
+    majorGcs: async () => {
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+      const count = /^zh_router_nodejs_gc_duration_seconds_count\{kind="major"\} (\d+)/m.exec(text)
+      return Number(count?.[1] ?? 0)
     },
     cpuMs: () => processCpuMs(child.pid),
     stop: () => child.stop(),

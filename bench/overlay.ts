@@ -7,6 +7,7 @@ import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
 import { bulk } from './bulk.js'
+import { startReceiverProcess } from './receiver-process.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
 import { report, timed } from './report.js'
 
@@ -14,7 +15,71 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
 }
 
+type Send = () => Promise<void>
+
+/** Alternates the lanes request by request, so whatever else the machine does hits both alike. */
+async function alternate(lanes: { overlay: Send; direct: Send }) {
+  const samples = { overlay: [] as number[], direct: [] as number[] }
+  const warmup = 500
+  const n = 3000
+  for (let i = 0; i < warmup + n; i++) {
+    for (const name of ['overlay', 'direct'] as const) {
+      const t = performance.now()
+      await lanes[name]()
+      if (i >= warmup) samples[name].push(performance.now() - t)
+    }
+  }
+  return {
+    overlay: samples.overlay.sort((a, b) => a - b),
+    direct: samples.direct.sort((a, b) => a - b),
+  }
+}
+
+function reportLatency(where: string, s: { overlay: number[]; direct: number[] }): void {
+  const p = (xs: number[], q: number) => percentile(xs, q)
+  report('overlay', `1 KiB POST p50 ms, warm overlay connection, ${where}`, p(s.overlay, 0.5))
+  report('overlay', `1 KiB POST p99 ms, warm overlay connection, ${where}`, p(s.overlay, 0.99))
+  report('overlay', `1 KiB POST p50 ms, direct HTTPS keep-alive, ${where}`, p(s.direct, 0.5))
+  report('overlay', `1 KiB POST p99 ms, direct HTTPS keep-alive, ${where}`, p(s.direct, 0.99))
+  report(
+    'overlay',
+    `p50 ratio overlay / direct, ${where} (aim <= 2)`,
+    p(s.overlay, 0.5) / p(s.direct, 0.5),
+  )
+}
+
+/**
+ * p50/p99 of a 1 KiB POST over a warm overlay connection and over direct HTTPS keep-alive, with
+ * the receiving app in a process of its own (as in a deployment: each request then wakes
+ * another process on both lanes) and, for comparison, in this process.
+ */
 async function latency(bed: OverlayBed): Promise<void> {
+  const body = Buffer.alloc(1024, 1)
+  let dispatcher = bed.sender.dispatcher()
+  const overlay = async () => {
+    const r = await request('http://bench/hook', { method: 'POST', body, dispatcher })
+    await r.body.text()
+  }
+  const agent = new Agent({ connect: { ca: bed.direct.ca, checkServerIdentity: () => undefined } })
+  const direct = (url: string) => async () => {
+    const r = await request(url, { method: 'POST', body, dispatcher: agent })
+    await r.body.text()
+  }
+
+  const child = await startReceiverProcess({
+    identity: bed.identities.receiver,
+    service: 'bench',
+    direct: { serverCert: bed.direct.serverCert, serverKey: bed.direct.serverKey },
+  })
+  const apart = await alternate({
+    overlay,
+    direct: direct(`https://127.0.0.1:${child.httpsPort}/hook`),
+  })
+  await dispatcher.close()
+  await child.stop()
+  dispatcher = bed.sender.dispatcher()
+  reportLatency('receiver in its own process', apart)
+
   const handler = (
     req: import('node:http').IncomingMessage,
     res: import('node:http').ServerResponse,
@@ -22,55 +87,21 @@ async function latency(bed: OverlayBed): Promise<void> {
     req.resume()
     req.on('end', () => res.end('ok'))
   }
-  const body = Buffer.alloc(1024, 1)
-  const n = 2000
-  const measure = async (send: () => Promise<void>) => {
-    for (let i = 0; i < 100; i++) await send() // warm up the connection
-    const samples: number[] = []
-    for (let i = 0; i < n; i++) {
-      const t = performance.now()
-      await send()
-      samples.push(performance.now() - t)
-    }
-    return samples.sort((a, b) => a - b)
-  }
   const listener = await bed.receiver.serve('bench', createHttpServer(handler))
-  const dispatcher = bed.sender.dispatcher()
-  const overlay = await measure(async () => {
-    const r = await request('http://bench/hook', { method: 'POST', body, dispatcher })
-    await r.body.text()
-  })
-  listener.close()
   const https = createHttpsServer(
     { cert: bed.direct.serverCert, key: bed.direct.serverKey },
     handler,
   )
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
-  const agent = new Agent({ connect: { ca: bed.direct.ca, checkServerIdentity: () => undefined } })
-  const url = `https://127.0.0.1:${(https.address() as AddressInfo).port}/hook`
-  const direct = await measure(async () => {
-    const r = await request(url, { method: 'POST', body, dispatcher: agent })
-    await r.body.text()
+  const inOne = await alternate({
+    overlay,
+    direct: direct(`https://127.0.0.1:${(https.address() as AddressInfo).port}/hook`),
   })
+  await dispatcher.close()
+  listener.close()
   https.close()
   await agent.close()
-  report('overlay', '1 KiB POST p50 ms, warm overlay connection', percentile(overlay, 0.5))
-  report('overlay', '1 KiB POST p99 ms, warm overlay connection', percentile(overlay, 0.99))
-  report(
-    'overlay',
-    '1 KiB POST p50 ms, direct HTTPS keep-alive (baseline)',
-    percentile(direct, 0.5),
-  )
-  report(
-    'overlay',
-    '1 KiB POST p99 ms, direct HTTPS keep-alive (baseline)',
-    percentile(direct, 0.99),
-  )
-  report(
-    'overlay',
-    'p50 ratio overlay / direct (aim <= 2)',
-    percentile(overlay, 0.5) / percentile(direct, 0.5),
-  )
+  reportLatency('both ends in this process', inOne)
 }
 
 async function dials(bed: OverlayBed): Promise<void> {
