@@ -5,6 +5,7 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { logRedactions } from '../controller/run.js'
 import { ZhError } from '../errors.js'
+import { reserveGcHeadroom } from '../router/gc-headroom.js'
 import { startRouter } from '../router/router.js'
 import { enrollWithToken } from '../sdk/enroll.js'
 import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
@@ -40,6 +41,7 @@ export function routerRunCommand(router: Command): void {
       'debugging: append every relayed byte to FILE (it is end-to-end ciphertext)',
     )
     .action(async (opts: RunOptions) => {
+      reserveGcHeadroom()
       const path = join(opts.dir, 'identity.json')
       if (opts.enroll && !existsSync(path)) {
         await mkdir(opts.dir, { recursive: true, mode: 0o700 })
