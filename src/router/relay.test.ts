@@ -25,8 +25,8 @@ async function relayed(beforeJoin?: (host: Circuit) => void) {
   beforeJoin?.(host)
   const tapped = { toHost: 0, toDialer: 0 }
   let closed = 0
-  // Let what the host sent before the join reach leg b's buffer first.
-  await new Promise((r) => setTimeout(r, 20))
+  // What the host sent before the join must be waiting in leg b's buffer when it happens.
+  if (beforeJoin) await until(() => b.readableLength > 0)
   joinLegs(
     a,
     b,
