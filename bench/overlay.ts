@@ -7,7 +7,7 @@ import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
 import { bulk } from './bulk.js'
-import { startReceiverProcess } from './receiver-process.js'
+import { benchHandler, startReceiverProcess } from './receiver-process.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
 import { report, timed } from './report.js'
 
@@ -36,7 +36,7 @@ async function alternate(lanes: { overlay: Send; direct: Send }) {
 }
 
 function reportLatency(where: string, s: { overlay: number[]; direct: number[] }): void {
-  const p = (xs: number[], q: number) => percentile(xs, q)
+  const p = percentile
   report('overlay', `1 KiB POST p50 ms, warm overlay connection, ${where}`, p(s.overlay, 0.5))
   report('overlay', `1 KiB POST p99 ms, warm overlay connection, ${where}`, p(s.overlay, 0.99))
   report('overlay', `1 KiB POST p50 ms, direct HTTPS keep-alive, ${where}`, p(s.direct, 0.5))
@@ -80,17 +80,10 @@ async function latency(bed: OverlayBed): Promise<void> {
   dispatcher = bed.sender.dispatcher()
   reportLatency('receiver in its own process', apart)
 
-  const handler = (
-    req: import('node:http').IncomingMessage,
-    res: import('node:http').ServerResponse,
-  ) => {
-    req.resume()
-    req.on('end', () => res.end('ok'))
-  }
-  const listener = await bed.receiver.serve('bench', createHttpServer(handler))
+  const listener = await bed.receiver.serve('bench', createHttpServer(benchHandler))
   const https = createHttpsServer(
     { cert: bed.direct.serverCert, key: bed.direct.serverKey },
-    handler,
+    benchHandler,
   )
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
   const inOne = await alternate({

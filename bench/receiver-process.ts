@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connect } from '../src/sdk/context.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
-import { processCpuMs } from './cpu.js'
 
 /** What the parent sends the child to start it. */
 interface Start {
@@ -28,8 +27,6 @@ interface Start {
 export interface ReceiverProcess {
   /** Port of the direct HTTPS server on 127.0.0.1. */
   httpsPort: number
-  /** CPU time (user + system) the child has used so far, ms. */
-  cpuMs(): Promise<number>
   stop(): Promise<void>
 }
 
@@ -47,7 +44,6 @@ export async function startReceiverProcess(start: Start): Promise<ReceiverProces
   const httpsPort = await ready
   return {
     httpsPort,
-    cpuMs: () => processCpuMs(child.pid!),
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
@@ -56,17 +52,18 @@ export async function startReceiverProcess(start: Start): Promise<ReceiverProces
   }
 }
 
-function handler(req: IncomingMessage, res: ServerResponse): void {
+/** The receiving app of the latency benchmarks: reads the body, answers "ok". */
+export function benchHandler(req: IncomingMessage, res: ServerResponse): void {
   req.resume()
   req.on('end', () => res.end('ok'))
 }
 
 async function runChild(start: Start): Promise<void> {
   const zh = await connect(start.identity, { log: pino({ level: 'silent' }) })
-  await zh.serve(start.service, createHttpServer(handler))
+  await zh.serve(start.service, createHttpServer(benchHandler))
   const https = createHttpsServer(
     { cert: start.direct.serverCert, key: start.direct.serverKey },
-    handler,
+    benchHandler,
   )
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
   process.send!({ httpsPort: (https.address() as AddressInfo).port })

@@ -45,6 +45,14 @@ describe(
       url = `https://127.0.0.1:${ready.port as number}`
       return g
     }
+    /** The request carrying gateway id `id`, once the receiver `r` has it. */
+    const deliveredTo = async (r: Daemon, id: string): Promise<Received> =>
+      (await r.waitFor(
+        (l) =>
+          l.event === 'request' &&
+          (l.headers as Record<string, string>)['x-zerohook-gateway-id'] === id,
+        60_000,
+      )) as unknown as Received
     const received = (r: Daemon | undefined = receiver): Received[] =>
       (r?.lines ?? []).filter((l) => l.event === 'request') as unknown as Received[]
 
@@ -192,12 +200,7 @@ describe(
       const retry = await gateway.waitFor((l) => l.msg === 'gateway retry' && l.id === id)
       expect(retry.status === null || (retry.status as number) >= 500).toBe(true)
       const back = await startReceiver()
-      const got = (await back.waitFor(
-        (l) =>
-          l.event === 'request' &&
-          (l.headers as Record<string, string>)['x-zerohook-gateway-id'] === id,
-        60_000,
-      )) as unknown as Received
+      const got = await deliveredTo(back, id)
       expect(Buffer.from(got.body, 'base64').toString()).toBe(body)
       await gateway.waitFor((l) => l.msg === 'gateway delivered' && l.id === id)
     })
@@ -213,12 +216,7 @@ describe(
       const back = await startReceiver()
       await startGateway()
       await gateway.waitFor((l) => l.msg === 'gateway resuming queued webhooks')
-      const got = (await back.waitFor(
-        (l) =>
-          l.event === 'request' &&
-          (l.headers as Record<string, string>)['x-zerohook-gateway-id'] === id,
-        60_000,
-      )) as unknown as Received
+      const got = await deliveredTo(back, id)
       expect(Buffer.from(got.body, 'base64').toString()).toBe(body)
     })
   },

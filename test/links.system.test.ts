@@ -56,22 +56,8 @@ describe(
       net = await startNetwork(3)
       admin = new ControllerClient(await loadIdentity(join(net.dir, 'ctl', 'admin.json')))
       await net.admin('service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
-      for (const [name, type, who] of [
-        ['senders-dial', 'dial', '#senders'],
-        ['receivers-bind', 'bind', '#receivers'],
-      ] as const) {
-        await net.admin(
-          'policy',
-          'create',
-          name,
-          '--type',
-          type,
-          '--identities',
-          who,
-          '--services',
-          '#webhooks',
-        )
-      }
+      await net.policy('senders-dial', 'dial', '#senders', '#webhooks')
+      await net.policy('receivers-bind', 'bind', '#receivers', '#webhooks')
       await admin.call('DELETE', '/v1/router-policies/default')
       await admin.call('POST', '/v1/router-policies', {
         name: 'senders-on-r1',

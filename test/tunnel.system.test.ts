@@ -132,21 +132,8 @@ describe(
       for (const svc of ['plain-hook', 'github-hook', 'standard-hook'])
         await net.admin('service', 'create', svc, '--attr', 'tunneled')
       await net.admin('service', 'create', 'private-hook', '--attr', 'private')
-      for (const [name, type, who, what] of [
-        ['senders-dial', 'dial', '#senders', '#tunneled'],
-        ['hosts-bind', 'bind', '#hosts', '#tunneled,#private'],
-      ] as const)
-        await net.admin(
-          'policy',
-          'create',
-          name,
-          '--type',
-          type,
-          '--identities',
-          who,
-          '--services',
-          what,
-        )
+      await net.policy('senders-dial', 'dial', '#senders', '#tunneled')
+      await net.policy('hosts-bind', 'bind', '#hosts', '#tunneled,#private')
       const host = await net.identity('jenkins', ['hosts'])
       hostFile = host.file
       const ci = await net.identity('ci-job', ['senders'])
