@@ -1,0 +1,81 @@
+import { fork, type ChildProcess } from 'node:child_process'
+import type { AddressInfo } from 'node:net'
+import tls from 'node:tls'
+import { fileURLToPath } from 'node:url'
+
+/** TLS material of the bench's CA: the relay serves it and trusts it. */
+interface Material {
+  ca: string
+  serverCert: string
+  serverKey: string
+}
+
+/** What the parent sends the child to start it. */
+interface Start extends Material {
+  /** Port on 127.0.0.1 each accepted connection is relayed to. */
+  targetPort: number
+}
+
+/**
+ * The least a relay in Node can be, in a process of its own: a TLS server that pipes each
+ * connection into a new TLS connection to one fixed target. No multiplexing, no flow control but
+ * TCP's, no identities or grants. Bulk through it, with end-to-end TLS inside, is the floor the
+ * overlay is compared with: what one relay hop costs on this machine before anything zerohook does.
+ */
+export interface BareRelay {
+  /** Port of the relay on 127.0.0.1. */
+  port: number
+  pid: number
+  stop(): Promise<void>
+}
+
+/** Starts the relay and waits until it listens. */
+export async function startBareRelay(start: Start): Promise<BareRelay> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const ready = new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port))
+    child.once('exit', (code) => reject(new Error(`bench relay exited with ${code}`)))
+  })
+  child.send(start)
+  const port = await ready
+  return {
+    port,
+    pid: child.pid!,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      await exited
+    },
+  }
+}
+
+function runChild(start: Start): void {
+  const server = tls.createServer(
+    { cert: start.serverCert, key: start.serverKey, minVersion: 'TLSv1.3' },
+    (inbound) => {
+      inbound.setNoDelay(true)
+      const outbound = tls.connect({
+        port: start.targetPort,
+        host: '127.0.0.1',
+        ca: start.ca,
+        checkServerIdentity: () => undefined,
+      })
+      outbound.setNoDelay(true)
+      inbound.pipe(outbound).pipe(inbound)
+      const close = () => (inbound.destroy(), outbound.destroy())
+      inbound.once('error', close)
+      outbound.once('error', close)
+    },
+  )
+  server.listen(0, '127.0.0.1', () => {
+    process.send!({ port: (server.address() as AddressInfo).port })
+  })
+  process.once('SIGTERM', () => process.exit(0))
+}
+
+if (process.argv[2] === '--child') {
+  process.once('message', (m) => runChild(m as Start))
+}
