@@ -74,6 +74,8 @@ function runChild(start: Start): void {
     process.send!({ port: (server.address() as AddressInfo).port })
   })
   process.once('SIGTERM', () => process.exit(0))
+  // A parent that died without stopping us must not leave a relay listening.
+  process.once('disconnect', () => process.exit(0))
 }
 
 if (process.argv[2] === '--child') {

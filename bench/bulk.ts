@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
+import { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { startBareRelay } from './bare-relay.js'
 import { cpuMeter, processCpuMs, type CpuUse } from './cpu.js'
@@ -90,30 +90,51 @@ async function directLane(bed: OverlayBed): Promise<{ lane: Lane; close(): void 
 
 /**
  * End-to-end TLS inside hop TLS through the bare relay (see bare-relay.ts), both ends in this
- * process: the overlay's layers with nothing of zerohook in between, the floor for its bulk.
+ * process: the overlay's layers with nothing of zerohook in between. Node stacks the inner TLS
+ * straight on the hop socket's native handle, which a circuit of a multiplexed channel cannot
+ * offer: with `viaJsStream` the inner TLS runs over a JS stream instead, as over a circuit
+ * (Node's JSStreamSocket), which shows what that part of the overlay's cost is.
  */
-async function bareRelayLane(bed: OverlayBed): Promise<{ lane: Lane; close(): Promise<void> }> {
+async function bareRelayLane(
+  bed: OverlayBed,
+  viaJsStream: boolean,
+): Promise<{ lane: Lane; close(): Promise<void> }> {
   const hop = await tlsServer(bed)
   const relay = await startBareRelay({ ...bed.direct, targetPort: hop.port })
   const hopClient = await tlsClient(bed, { port: relay.port })
+  const hopServerSide = await hop.accepted
+  const [clientStream, serverStream] = [hopClient, hopServerSide].map((s) =>
+    viaJsStream ? Duplex.from({ readable: s, writable: s }) : s,
+  )
   const inner = tls.createServer({
     cert: bed.direct.serverCert,
     key: bed.direct.serverKey,
     minVersion: 'TLSv1.3',
   })
   const innerAccepted = new Promise<tls.TLSSocket>((r) => inner.once('secureConnection', r))
-  inner.emit('connection', await hop.accepted)
-  const client = await tlsClient(bed, { socket: hopClient })
+  inner.emit('connection', serverStream)
+  const client = await tlsClient(bed, { socket: clientStream })
+  const receiver = await innerAccepted
   const relayCpuMs = () => processCpuMs(relay.pid)
-  const lane = { socket: client, ...sink(await innerAccepted), relayCpuMs, ms: 0, cpu: emptyCpu() }
+  const lane = { socket: client, ...sink(receiver), relayCpuMs, ms: 0, cpu: emptyCpu() }
   return {
     lane,
     close: async () => {
-      client.destroy()
+      // Tearing down TLS over a JS stream reports the abort as an error on every layer.
+      const all = [client, receiver, clientStream!, serverStream!, hopClient, hopServerSide]
+      for (const s of all) s.on('error', () => undefined)
+      for (const s of all) s.destroy()
       hop.server.close()
       await relay.stop()
     },
   }
+}
+
+/** A lane with its name in the report and what it is. */
+interface Named {
+  name: string
+  what: string
+  lane: Lane
 }
 
 function emptyCpu(): CpuUse {
@@ -123,10 +144,11 @@ function emptyCpu(): CpuUse {
 /**
  * Bulk throughput of one circuit (end-to-end TLS inside hop TLS, through the router process)
  * against a direct TLS connection and against the same two TLS layers through a bare relay
- * process (the floor of any relay in Node here), in rounds of 32 MiB taking turns, 256 MiB per
- * lane in all, after one unmeasured round each (steady state, not JIT warm-up). Both ends of each
- * are in this process. Reports MiB/s, CPU per process and CPU time per MiB (which other users of
- * the machine affect less than MiB/s).
+ * process, with the inner TLS on a native handle and over a JS stream: the floors of any relay
+ * hop in Node here. Rounds of 32 MiB take turns, 256 MiB per lane in all, after one unmeasured
+ * round each (steady state, not JIT warm-up). Both ends of each lane are in this process. Reports
+ * MiB/s, CPU per process and CPU time per MiB (which other users of the machine affect less than
+ * MiB/s).
  */
 export async function bulk(bed: OverlayBed): Promise<void> {
   const listener = await bed.receiver.listen('bench')
@@ -136,67 +158,77 @@ export async function bulk(bed: OverlayBed): Promise<void> {
   const socket = await bed.sender.dial('bench')
   const relayCpuMs = () => bed.router.cpuMs()
   const overlay: Lane = { socket, ...(await received), relayCpuMs, ms: 0, cpu: emptyCpu() }
-  const bare = await bareRelayLane(bed)
+  const bareJs = await bareRelayLane(bed, true)
+  const bare = await bareRelayLane(bed, false)
   const direct = await directLane(bed)
-  const lanes = [overlay, bare.lane, direct.lane]
+  const lanes: Named[] = [
+    {
+      name: 'overlay',
+      what: 'one circuit through one router, end-to-end TLS inside hop TLS',
+      lane: overlay,
+    },
+    {
+      name: 'bare relay, JS stream',
+      what: 'end-to-end TLS over a JS stream, as over a circuit',
+      lane: bareJs.lane,
+    },
+    {
+      name: 'bare relay, native',
+      what: 'end-to-end TLS on the hop socket itself',
+      lane: bare.lane,
+    },
+    { name: 'direct TLS', what: 'TLS 1.3 on loopback, no relay (baseline)', lane: direct.lane },
+  ]
   // One unmeasured round each first: the JIT compiles the hot paths of all the processes.
-  for (const lane of lanes) await round(lane, 0)
-  for (const lane of lanes) Object.assign(lane, { ms: 0, cpu: emptyCpu() })
+  for (const { lane } of lanes) await round(lane, 0)
+  for (const { lane } of lanes) Object.assign(lane, { ms: 0, cpu: emptyCpu() })
   const gcsBefore = await bed.router.majorGcs()
   for (let sent = ROUND; sent < TOTAL + ROUND; sent += ROUND) {
-    for (const lane of lanes) await round(lane, sent)
+    for (const { lane } of lanes) await round(lane, sent)
   }
   const routerMajorGcs = (await bed.router.majorGcs()) - gcsBefore
   socket.destroy()
   listener.close()
+  await bareJs.close()
   await bare.close()
   direct.close()
 
-  const rate = (lane: Lane) => TOTAL / MiB / (lane.ms / 1000)
-  const o = rate(overlay)
-  const b = rate(bare.lane)
-  const d = rate(direct.lane)
   const group = 'overlay'
-  report(group, 'bulk MiB/s, one circuit through one router, end-to-end TLS inside hop TLS', o)
-  report(group, 'bulk MiB/s, direct TLS 1.3 on loopback (baseline)', d)
-  report(group, 'bulk ratio overlay / direct (aim >= 0.40)', o / d)
-  report(group, 'bulk MiB/s, the same two TLS layers through a bare TLS pipe relay process', b)
-  report(group, 'bulk ratio bare relay / direct (what any relay hop in Node costs here)', b / d)
-  report(group, 'bulk ratio overlay / bare relay', o / b)
+  const rate = (lane: Lane) => TOTAL / MiB / (lane.ms / 1000)
+  for (const { name, what, lane } of lanes)
+    report(group, `bulk MiB/s, ${name}: ${what}`, rate(lane))
+  const d = rate(direct.lane)
+  report(group, 'bulk ratio overlay / direct (aim >= 0.40)', rate(overlay) / d)
   report(
     group,
-    'bulk CPU % of one core, overlay: bench process (both endpoints)',
-    overlay.cpu.bench,
+    'bulk ratio bare relay, native / direct (the cost of any relay hop here)',
+    rate(bare.lane) / d,
   )
-  report(group, 'bulk CPU % of one core, overlay: router process', overlay.cpu.router)
+  report(group, 'bulk ratio bare relay, JS stream / direct', rate(bareJs.lane) / d)
   report(
     group,
-    'bulk CPU % of one core, bare relay: bench process (both ends)',
-    bare.lane.cpu.bench,
-  )
-  report(group, 'bulk CPU % of one core, bare relay: relay process', bare.lane.cpu.router)
-  report(
-    group,
-    'bulk CPU % of one core, direct TLS: bench process (both ends)',
-    direct.lane.cpu.bench,
+    'bulk ratio overlay / bare relay, JS stream (what zerohook adds)',
+    rate(overlay) / rate(bareJs.lane),
   )
   // CPU time per MiB depends less on how much of the machine other users left us.
-  const msPerMiB = (lane: Lane, mibPerSecond: number) =>
-    ((lane.cpu.bench + lane.cpu.router) * 10) / mibPerSecond
-  const overlayMs = msPerMiB(overlay, o)
+  const msPerMiB = (lane: Lane) => ((lane.cpu.bench + lane.cpu.router) * 10) / rate(lane)
+  for (const { name, lane } of lanes) {
+    report(group, `bulk CPU % of one core, ${name}: bench process (both ends)`, lane.cpu.bench)
+    if (lane === direct.lane) continue
+    report(group, `bulk CPU % of one core, ${name}: relay process`, lane.cpu.router)
+    report(group, `bulk CPU ms per MiB, ${name} (bench + relay processes)`, msPerMiB(lane))
+  }
   const directMs = (direct.lane.cpu.bench * 10) / d
-  report(group, 'bulk CPU ms per MiB, overlay (bench + router processes)', overlayMs)
-  report(group, 'bulk CPU ms per MiB, bare relay (bench + relay processes)', msPerMiB(bare.lane, b))
   report(group, 'bulk CPU ms per MiB, direct TLS', directMs)
   report(
     group,
     'bulk CPU ratio direct / overlay (ms per MiB; 1/3 = only the crypto added)',
-    directMs / overlayMs,
+    directMs / msPerMiB(overlay),
   )
   // No idle left means other work on the machine starved the figures above.
-  report(group, 'bulk machine idle % (all cores), overlay rounds', overlay.cpu.machineIdle)
-  report(group, 'bulk machine idle % (all cores), bare relay rounds', bare.lane.cpu.machineIdle)
-  report(group, 'bulk machine idle % (all cores), direct rounds', direct.lane.cpu.machineIdle)
+  for (const { name, lane } of lanes) {
+    report(group, `bulk machine idle % (all cores), ${name} rounds`, lane.cpu.machineIdle)
+  }
   // V8 sometimes falls into one incremental mark-compact after another in the router (a few a
   // second), which triples its CPU per MiB: this says whether a run was one of those.
   report(group, 'bulk router full GCs during the measured rounds', routerMajorGcs)

@@ -67,10 +67,16 @@ async function runChild(start: Start): Promise<void> {
   )
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
   process.send!({ httpsPort: (https.address() as AddressInfo).port })
-  process.once('SIGTERM', () => {
+  let stopping = false
+  const stop = () => {
+    if (stopping) return
+    stopping = true
     https.close()
     void zh.close().finally(() => process.exit(0))
-  })
+  }
+  process.once('SIGTERM', stop)
+  // A parent that died without stopping us must not leave a server listening.
+  process.once('disconnect', stop)
 }
 
 if (process.argv[2] === '--child') {
