@@ -1,7 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
+import { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
+import { Agent } from 'undici'
 
 /** TLS material of the bench's CA: the relay serves it and trusts it. */
 interface Material {
@@ -50,6 +52,41 @@ export async function startBareRelay(start: Start): Promise<BareRelay> {
       await exited
     },
   }
+}
+
+/**
+ * An undici Agent whose connections are TLS inside hop TLS to the bare relay at `relayPort`: on
+ * the hop socket itself (`native`) or over a JS stream, as over a circuit (`jsStream`). The URL's
+ * host does not matter; every connection goes to the relay.
+ */
+export function bareRelayAgent(
+  material: Pick<Material, 'ca'>,
+  relayPort: number,
+  mode: 'native' | 'jsStream',
+): Agent {
+  const trust = { ca: material.ca, checkServerIdentity: () => undefined }
+  return new Agent({
+    connect: (_options, callback) => {
+      let called = false
+      const fail = (err: Error) => {
+        if (!called) callback(err, null)
+        called = true
+      }
+      const done = (socket: tls.TLSSocket) => {
+        if (!called) callback(null, socket)
+        called = true
+      }
+      const hop = tls.connect({ port: relayPort, host: '127.0.0.1', ...trust })
+      hop.setNoDelay(true)
+      hop.once('error', fail)
+      hop.once('secureConnect', () => {
+        const carrier = mode === 'native' ? hop : Duplex.from({ readable: hop, writable: hop })
+        const inner = tls.connect({ socket: carrier, ...trust })
+        inner.once('error', fail)
+        inner.once('secureConnect', () => done(inner))
+      })
+    },
+  })
 }
 
 function runChild(start: Start): void {

@@ -6,10 +6,15 @@ import {
 } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { Duplex } from 'node:stream'
+import tls from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connect } from '../src/sdk/context.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
+
+/** How the HTTPS server's TLS runs inside a hop connection. */
+export type HopMode = 'native' | 'jsStream'
 
 /** What the parent sends the child to start it. */
 interface Start {
@@ -23,10 +28,15 @@ interface Start {
  * over the overlay (`zh.serve`) and as a plain HTTPS server for the direct baseline. With both
  * ends in one process a direct request never wakes another process, while an overlay request
  * wakes the router; here both lanes cross processes as they would in a deployment.
+ *
+ * For the bare relay lanes (see bare-relay.ts) the same HTTPS server also runs inside hop TLS
+ * connections, the relay's, on its own native socket or over a JS stream as over a circuit.
  */
 export interface ReceiverProcess {
   /** Port of the direct HTTPS server on 127.0.0.1. */
   httpsPort: number
+  /** Ports of the hop TLS servers whose connections carry the HTTPS server's TLS. */
+  hopPorts: Record<HopMode, number>
   stop(): Promise<void>
 }
 
@@ -36,14 +46,15 @@ export async function startReceiverProcess(start: Start): Promise<ReceiverProces
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
-  const ready = new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { httpsPort: number }).httpsPort))
+  const ready = new Promise<Ports>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as Ports))
     child.once('exit', (code) => reject(new Error(`bench receiver exited with ${code}`)))
   })
   child.send(start)
-  const httpsPort = await ready
+  const { httpsPort, hopPorts } = await ready
   return {
     httpsPort,
+    hopPorts,
     stop: async () => {
       const exited = new Promise((r) => child.once('exit', r))
       child.kill('SIGTERM')
@@ -66,17 +77,47 @@ async function runChild(start: Start): Promise<void> {
     benchHandler,
   )
   await new Promise<void>((r) => https.listen(0, '127.0.0.1', r))
-  process.send!({ httpsPort: (https.address() as AddressInfo).port })
+  const hops = {
+    native: await hopServer(start, (hop) => https.emit('connection', hop)),
+    jsStream: await hopServer(start, (hop) =>
+      https.emit('connection', Duplex.from({ readable: hop, writable: hop })),
+    ),
+  }
+  const port = (server: { address(): unknown }) => (server.address() as AddressInfo).port
+  const ports: Ports = {
+    httpsPort: port(https),
+    hopPorts: { native: port(hops.native), jsStream: port(hops.jsStream) },
+  }
+  process.send!(ports)
   let stopping = false
   const stop = () => {
     if (stopping) return
     stopping = true
     https.close()
+    hops.native.close()
+    hops.jsStream.close()
     void zh.close().finally(() => process.exit(0))
   }
   process.once('SIGTERM', stop)
   // A parent that died without stopping us must not leave a server listening.
   process.once('disconnect', stop)
+}
+
+/** What the child reports once it serves. */
+type Ports = Pick<ReceiverProcess, 'httpsPort' | 'hopPorts'>
+
+/** A TLS 1.3 server on loopback that hands each connection, once secure, to `carry`. */
+async function hopServer(start: Start, carry: (hop: tls.TLSSocket) => void): Promise<tls.Server> {
+  const server = tls.createServer(
+    { cert: start.direct.serverCert, key: start.direct.serverKey, minVersion: 'TLSv1.3' },
+    (hop) => {
+      hop.setNoDelay(true)
+      hop.on('error', () => hop.destroy())
+      carry(hop)
+    },
+  )
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return server
 }
 
 if (process.argv[2] === '--child') {
