@@ -54,6 +54,11 @@ export interface Daemon {
 
 const daemons = new Set<Daemon>()
 
+// A test or bench process that dies of an uncaught error must not leave its daemons running.
+process.once('exit', () => {
+  for (const d of daemons) d.child.kill('SIGKILL')
+})
+
 /** Starts `zerohook ARGS` in the background, collecting its JSON log lines from stdout. */
 export function startDaemon(args: string[]): Daemon {
   return startProcess([CLI, ...args])
