@@ -1,10 +1,5 @@
-/**
- * Smallest buffer a batch starts with. Small on purpose: below 4 KiB `Buffer.allocUnsafe` slices
- * Node's shared pool, so a lone small frame (a webhook request, a CREDIT) costs no backing store
- * of its own. A fresh 16 KiB ArrayBuffer per write kept the garbage collector's threads several
- * times busier per request, on the latency path.
- */
-const MIN_BATCH = 1024
+/** Smallest buffer a batch starts with. */
+const MIN_BATCH = 16 * 1024
 /** Largest buffer a batch starts with; past it, it grows as frames come. */
 const MAX_FIRST_BATCH = 512 * 1024
 
