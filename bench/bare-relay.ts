@@ -21,8 +21,8 @@ interface Start extends Material {
 /**
  * The least a relay in Node can be, in a process of its own: a TLS server that pipes each
  * connection into a new TLS connection to one fixed target. No multiplexing, no flow control but
- * TCP's, no identities or grants. Bulk through it, with end-to-end TLS inside, is the floor the
- * overlay is compared with: what one relay hop costs on this machine before anything zerohook does.
+ * TCP's, no identities or grants. Bulk and latency through it, with end-to-end TLS inside, are the
+ * floors the overlay is compared with: what one relay hop costs here before anything zerohook does.
  */
 export interface BareRelay {
   /** Port of the relay on 127.0.0.1. */
