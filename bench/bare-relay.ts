@@ -1,9 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import { fileURLToPath } from 'node:url'
 import { Agent } from 'undici'
+import { onChildStart, startChild } from './child-process.js'
 
 /** TLS material of the bench's CA: the relay serves it and trusts it. */
 interface Material {
@@ -33,25 +32,8 @@ export interface BareRelay {
 
 /** Starts the relay and waits until it listens. */
 export async function startBareRelay(start: Start): Promise<BareRelay> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const ready = new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { port: number }).port))
-    child.once('exit', (code) => reject(new Error(`bench relay exited with ${code}`)))
-  })
-  child.send(start)
-  const port = await ready
-  return {
-    port,
-    pid: child.pid!,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+  const child = await startChild<{ port: number }>(import.meta.url, start, 'bench relay')
+  return { port: child.ready.port, pid: child.pid, stop: child.stop }
 }
 
 /**
@@ -115,6 +97,4 @@ function runChild(start: Start): void {
   process.once('disconnect', () => process.exit(0))
 }
 
-if (process.argv[2] === '--child') {
-  process.once('message', (m) => runChild(m as Start))
-}
+onChildStart(runChild)

@@ -55,13 +55,14 @@ async function round(lane: Lane, sentBefore: number): Promise<void> {
   lane.ms = total
 }
 
+/** TLS 1.3 server options with the bench's certificate. */
+function serverOptions(bed: OverlayBed): tls.TlsOptions {
+  return { cert: bed.direct.serverCert, key: bed.direct.serverKey, minVersion: 'TLSv1.3' }
+}
+
 /** A TLS 1.3 server on loopback with the bench's certificate; `accepted` is its first connection. */
 async function tlsServer(bed: OverlayBed) {
-  const server = tls.createServer({
-    cert: bed.direct.serverCert,
-    key: bed.direct.serverKey,
-    minVersion: 'TLSv1.3',
-  })
+  const server = tls.createServer(serverOptions(bed))
   const accepted = new Promise<tls.TLSSocket>((r) => server.once('secureConnection', r))
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
   return { server, accepted, port: (server.address() as AddressInfo).port }
@@ -106,11 +107,7 @@ async function bareRelayLane(
   const [clientStream, serverStream] = [hopClient, hopServerSide].map((s) =>
     viaJsStream ? Duplex.from({ readable: s, writable: s }) : s,
   )
-  const inner = tls.createServer({
-    cert: bed.direct.serverCert,
-    key: bed.direct.serverKey,
-    minVersion: 'TLSv1.3',
-  })
+  const inner = tls.createServer(serverOptions(bed))
   const innerAccepted = new Promise<tls.TLSSocket>((r) => inner.once('secureConnection', r))
   inner.emit('connection', serverStream)
   const client = await tlsClient(bed, { socket: clientStream })

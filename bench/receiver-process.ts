@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process'
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -8,10 +7,10 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import { fileURLToPath } from 'node:url'
 import pino from 'pino'
 import { connect } from '../src/sdk/context.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
+import { onChildStart, startChild } from './child-process.js'
 
 /** How the HTTPS server's TLS runs inside a hop connection. */
 export type HopMode = 'native' | 'jsStream'
@@ -42,25 +41,8 @@ export interface ReceiverProcess {
 
 /** Starts the child and waits until it serves `service` on the overlay and HTTPS on loopback. */
 export async function startReceiverProcess(start: Start): Promise<ReceiverProcess> {
-  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--child'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const ready = new Promise<Ports>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as Ports))
-    child.once('exit', (code) => reject(new Error(`bench receiver exited with ${code}`)))
-  })
-  child.send(start)
-  const { httpsPort, hopPorts } = await ready
-  return {
-    httpsPort,
-    hopPorts,
-    stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    },
-  }
+  const child = await startChild<Ports>(import.meta.url, start, 'bench receiver')
+  return { ...child.ready, stop: child.stop }
 }
 
 /** The receiving app of the latency benchmarks: reads the body, answers "ok". */
@@ -120,6 +102,4 @@ async function hopServer(start: Start, carry: (hop: tls.TLSSocket) => void): Pro
   return server
 }
 
-if (process.argv[2] === '--child') {
-  process.once('message', (m) => void runChild(m as Start))
-}
+onChildStart(runChild)
