@@ -13,6 +13,14 @@ const registry = {
   ZH_CONFIG_INVALID: [400, 'The configuration is invalid; fix the named field.'],
   ZH_FILE_INVALID: [400, 'The file could not be read or parsed; check its path and contents.'],
   ZH_CONNECT_FAILED: [502, 'Could not reach the server; check the URL and that it is running.'],
+  ZH_CONFIG_LIFETIME_INVALID: [
+    400,
+    'A lifetime is out of range (the detail names it and the range); pass whole seconds within it, and a grant TTL no longer than the certificate TTL.',
+  ],
+  ZH_CONFIG_FILE_MODE: [
+    400,
+    'A state file or folder can be read by other users of this machine; make it 0600 (files) or 0700 (folders).',
+  ],
 
   // authentication and authorization at the controller
   ZH_AUTH_CLIENT_CERT_REQUIRED: [
@@ -75,6 +83,14 @@ const registry = {
     'The certificate does not chain to this network CA, or is expired; re-enroll.',
   ],
   ZH_CERT_EKU_INVALID: [401, 'The certificate lacks the required extended key usage; re-enroll.'],
+  ZH_CERT_EXPIRED: [
+    401,
+    'The certificate expired before it could be renewed (was the machine off or asleep?); it cannot renew itself now: ask an admin for a new one-time token and enroll again (the detail names the commands).',
+  ],
+  ZH_CERT_RENEWAL_FAILED: [
+    502,
+    'The certificate could not be renewed yet; it is retried with backoff until it expires; check that the controller is reachable.',
+  ],
   ZH_CA_FINGERPRINT_MISMATCH: [
     400,
     'The CA bundle does not match the fingerprint in the enrollment token; you may be talking to the wrong controller.',
@@ -228,6 +244,10 @@ const registry = {
     'The endpoint answered 410 Gone and was disabled; fix it, then call enableEndpoint() to send again.',
   ],
   ZH_SENDER_CLOSED: [503, 'The sender was closed; create a new one to send.'],
+  ZH_OUTBOX_FULL: [
+    503,
+    'The outbox holds as many pending messages as it may (maxPending); this message was not accepted: send it again later, or find out why the receiver does not take deliveries.',
+  ],
   ZH_SENDER_STORE_FAILED: [
     503,
     'The outbox could not be read or written; check the database file and the disk.',

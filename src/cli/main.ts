@@ -79,6 +79,9 @@ function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)])
 }
 
+/** Codes that mean the command line itself was wrong (exit 2). */
+const USAGE_CODES = new Set<string>(['ZH_USAGE', 'ZH_CONFIG_LIFETIME_INVALID'])
+
 /** Exit codes: 0 success, 1 failure (`ZH_CODE: message` on stderr), 2 usage error. */
 async function main(argv: string[]): Promise<number> {
   try {
@@ -94,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (isZhError(err)) {
       process.stderr.write(`${err.code}: ${err.message}\n`)
-      return err.code === 'ZH_USAGE' ? 2 : 1
+      return USAGE_CODES.has(err.code) ? 2 : 1
     }
     process.stderr.write(`ZH_INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
     return 1

@@ -1,24 +1,26 @@
 import type { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { CertifiedKey } from '../pki/ca.js'
+import { defaultLifetimes, type Lifetimes } from './lifetimes.js'
 import type { ControllerMetrics } from './metrics.js'
 import type { SigningKey } from './signing-key.js'
 import type { Db } from './store/db.js'
 
-/** Lifetimes and limits a controller applies. */
-export interface ControllerSettings {
+/** Lifetimes and limits a controller applies; lifetimes in seconds. */
+export interface ControllerSettings extends Lifetimes {
   /** Enrollment token lifetime, seconds (default 3 h). */
   enrollTtl: number
-  /** Grant lifetime, seconds (default 15 min). */
-  grantTtl: number
-  /** Endpoint and router certificate lifetime, days (default 30). */
-  certDays: number
+  /**
+   * How long records that no longer matter are kept before they are pruned, seconds (default
+   * 7 days): certificates past their expiry, enrollment tokens used or expired.
+   */
+  recordRetention: number
 }
 
 export const defaultSettings: ControllerSettings = {
+  ...defaultLifetimes,
   enrollTtl: 3 * 3600,
-  grantTtl: 15 * 60,
-  certDays: 30,
+  recordRetention: 7 * 86_400,
 }
 
 /** Everything an operation of the controller needs, injected. */

@@ -9,9 +9,17 @@ import { saveIdentity } from '../sdk/identity-file.js'
 import { recordCertificate } from './model/certificates.js'
 import { insertIdentity } from './model/identities.js'
 import { insertRouterPolicy } from './model/policies.js'
+import {
+  checkLifetimes,
+  DEFAULT_CA_TTL,
+  defaultLifetimes,
+  parseLifetime,
+  type Lifetimes,
+} from './lifetimes.js'
 import { checkName } from './policy/names.js'
 import { controllerPaths, httpsUrl, parseHostPort, type ControllerConfig } from './layout.js'
 import { generateSigningKeyPem, loadSigningKey } from './signing-key.js'
+import { issueControllerTls, saveControllerTls } from './tls-cert.js'
 import { openStore, setMeta } from './store/db.js'
 
 /** Options of `zerohook controller init`. */
@@ -21,10 +29,11 @@ export interface InitOptions {
   listen?: string
   advertise?: string
   keyType?: 'p256' | 'ed25519'
+  /** Lifetimes, seconds; unset ones take the defaults. Stored in controller.json for `run`. */
+  lifetimes?: Partial<Lifetimes>
+  /** The CA's lifetime, seconds (default 10 years). */
+  caTtl?: number
 }
-
-/** Lifetime of the controller's own TLS certificate and of the admin certificate, days. */
-const CONTROLLER_CERT_DAYS = 365
 
 /**
  * Creates a new network in `dir`: the CA, the controller's TLS certificate, the EdDSA signing
@@ -49,26 +58,26 @@ export async function initController(
     throw new ZhError('ZH_CONFIG_INVALID', `--advertise ${opts.advertise}: expected HOST:PORT`)
   }
   const keyType = opts.keyType ?? 'p256'
+  const caTtl = parseLifetime('caTtl', opts.caTtl ?? DEFAULT_CA_TTL)
+  const lifetimes = checkLifetimes({ ...defaultLifetimes, ...opts.lifetimes }, caTtl)
+  const controllerDays = lifetimes.controllerCertTtl / 86_400
   await mkdir(opts.dir, { recursive: true, mode: 0o700 })
 
-  const ca = await createCa({ network, keyType })
+  const ca = await createCa({ network, keyType, days: caTtl / 86_400 })
   await writePublicFile(paths.caCert, ca.certPem)
   await writeSecretFile(paths.caKey, ca.keyPem)
 
   const advertised = parseHostPort(opts.advertise ?? listen)!
-  const hosts = [...new Set(['localhost', '127.0.0.1', '::1', advertised.host, bind.host])]
-  const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':')
-  const tls = await issueKeyAndCertificate({
-    ca,
+  const config: ControllerConfig = {
+    network,
+    listen,
+    ...(opts.advertise ? { advertise: opts.advertise } : {}),
     keyType,
-    commonName: 'controller',
-    uri: principalUri(network, 'controller', 'controller'),
-    dnsNames: hosts.filter((h) => !isIp(h)),
-    ipAddresses: hosts.filter((h) => isIp(h) && h !== '0.0.0.0' && h !== '::'),
-    days: CONTROLLER_CERT_DAYS,
-  })
-  await writePublicFile(paths.tlsCert, tls.certPem)
-  await writeSecretFile(paths.tlsKey, tls.keyPem)
+    lifetimes,
+    createdAt: new Date().toISOString(),
+  }
+  const tls = await issueControllerTls(ca, config, controllerDays)
+  await saveControllerTls(opts.dir, tls)
 
   const signingPem = generateSigningKeyPem()
   await writeSecretFile(paths.signingKey, signingPem)
@@ -91,7 +100,7 @@ export async function initController(
       keyType,
       commonName: admin.id,
       uri: principalUri(network, 'identity', admin.id),
-      days: CONTROLLER_CERT_DAYS,
+      days: controllerDays,
     })
     recordCertificate(db, { ...adminCert, principalId: admin.id, principalKind: 'identity' })
     await saveIdentity(paths.admin, {
@@ -108,13 +117,6 @@ export async function initController(
     })
   } finally {
     db.close()
-  }
-  const config: ControllerConfig = {
-    network,
-    listen,
-    ...(opts.advertise ? { advertise: opts.advertise } : {}),
-    keyType,
-    createdAt: new Date().toISOString(),
   }
   await writePublicFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
   return { config, adminFile: paths.admin }

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import type { Lifetimes } from './lifetimes.js'
 
 /** Where a controller keeps its state inside its directory. */
 export function controllerPaths(dir: string) {
@@ -22,6 +23,8 @@ export interface ControllerConfig {
   /** host:port endpoints use to reach the controller; defaults to the bound listen address. */
   advertise?: string
   keyType: 'p256' | 'ed25519'
+  /** Lifetimes set at init, seconds (absent in networks made before they could be set: defaults). */
+  lifetimes?: Lifetimes
   createdAt: string
 }
 

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The controller's Prometheus metrics, in a registry of their own (never the global one). */
 export interface ControllerMetrics {
@@ -7,13 +7,20 @@ export interface ControllerMetrics {
   latency: Histogram<'route'>
   enrollments: Counter<'result'>
   grants: Counter
+  /**
+   * Seconds until each certificate of the network expires, read at every scrape from
+   * `certificates()` (set once the store is open).
+   */
+  certificateExpiry: Gauge<'kind' | 'name'>
+  certificates: () => readonly { kind: string; name: string; expiresIn: number | null }[]
 }
 
 /** Creates the controller's metrics registry. */
 export function createControllerMetrics(): ControllerMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'zh_controller_' })
-  return {
+  const metrics: ControllerMetrics = {
+    certificates: () => [],
     registry,
     requests: new Counter({
       name: 'zh_controller_requests_total',
@@ -39,5 +46,17 @@ export function createControllerMetrics(): ControllerMetrics {
       help: 'Grants signed',
       registers: [registry],
     }),
+    certificateExpiry: new Gauge({
+      name: 'zh_certificate_expiry_seconds',
+      help: 'Seconds until the newest certificate of the CA, the controller, each router and each identity expires (negative: expired)',
+      labelNames: ['kind', 'name'],
+      registers: [registry],
+      collect() {
+        this.reset()
+        for (const c of metrics.certificates())
+          if (c.expiresIn !== null) this.set({ kind: c.kind, name: c.name }, c.expiresIn)
+      },
+    }),
   }
+  return metrics
 }

@@ -4,14 +4,18 @@ import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
 import { ZhError } from '../errors.js'
 import { writeSecretFile } from '../pki/files.js'
-import { fingerprint } from '../pki/inspect.js'
+import { fingerprint, inspectCertificate } from '../pki/inspect.js'
 import { loadIdentity } from '../sdk/identity-file.js'
-import { buildApi } from './api/server.js'
+import { buildApi, serverTlsOptions } from './api/server.js'
 import { defaultSettings, type ControllerContext, type ControllerSettings } from './context.js'
 import { controllerPaths, httpsUrl, parseHostPort, type ControllerConfig } from './layout.js'
+import { checkLifetimes } from './lifetimes.js'
 import { createControllerMetrics } from './metrics.js'
+import { networkStatus } from './ops/status.js'
+import { schedulePruning } from './pruning.js'
 import { loadSigningKey } from './signing-key.js'
 import { openStore } from './store/db.js'
+import { scheduleTlsRenewal } from './tls-cert.js'
 
 /** Paths that must never appear in a log line. */
 export const logRedactions = [
@@ -36,6 +40,10 @@ export interface RunOptions {
   dir: string
   /** Overrides the listen address from controller.json. */
   listen?: string
+  /**
+   * Overrides of the settings; lifetimes not given here come from controller.json (set at
+   * init), then the defaults. Lifetimes are checked together (ZH_CONFIG_LIFETIME_INVALID).
+   */
   settings?: Partial<ControllerSettings>
   log?: Logger
 }
@@ -65,6 +73,13 @@ export async function runController(opts: RunOptions): Promise<RunningController
   const [caCert, caKey, tlsCert, tlsKey, signingPem] = await Promise.all(
     [paths.caCert, paths.caKey, paths.tlsCert, paths.tlsKey, paths.signingKey].map(readText),
   )
+  const caLeft = Math.floor((inspectCertificate(caCert!).notAfter.getTime() - Date.now()) / 1000)
+  const settings: ControllerSettings = {
+    ...defaultSettings,
+    ...config.lifetimes,
+    ...opts.settings,
+  }
+  Object.assign(settings, checkLifetimes(settings, caLeft > 0 ? caLeft : undefined))
   const log = opts.log ?? pino({ base: { component: 'controller' }, redact: logRedactions })
   const db = openStore(paths.db)
   const metrics = createControllerMetrics()
@@ -77,9 +92,10 @@ export async function runController(opts: RunOptions): Promise<RunningController
     signingKey: loadSigningKey(signingPem!),
     events: new EventEmitter(),
     log,
-    settings: { ...defaultSettings, ...opts.settings },
+    settings,
     metrics,
   }
+  metrics.certificates = () => networkStatus(ctx).certificates
   const app = await buildApi(ctx, { certPem: tlsCert!, keyPem: tlsKey!, caPem: caCert! }, metrics)
   try {
     await app.listen({ host: bind.host, port: bind.port })
@@ -91,12 +107,30 @@ export async function runController(opts: RunOptions): Promise<RunningController
   const advertised = config.advertise ? parseHostPort(config.advertise)! : { host: bind.host, port }
   ctx.url = httpsUrl(advertised.host, advertised.port || port)
   await pointAdminAt(paths.admin, ctx.url)
-  log.info({ url: ctx.url, network: config.network }, 'controller listening')
+  const stopRenewal = scheduleTlsRenewal(ctx, { dir: opts.dir, config, certPem: tlsCert! }, (t) =>
+    (app.server as unknown as import('node:tls').Server).setSecureContext(
+      serverTlsOptions({ certPem: t.certPem, keyPem: t.keyPem, caPem: caCert! }),
+    ),
+  )
+  const stopPruning = schedulePruning(ctx)
+  for (const warning of networkStatus(ctx).warnings) log.warn({ warning }, 'certificate warning')
+  log.info(
+    {
+      url: ctx.url,
+      network: config.network,
+      grantTtl: settings.grantTtl,
+      certTtl: settings.certTtl,
+      controllerCertTtl: settings.controllerCertTtl,
+    },
+    'controller listening',
+  )
   return {
     url: ctx.url,
     port,
     ctx,
     close: async () => {
+      stopRenewal()
+      stopPruning()
       await app.close()
       db.close()
     },

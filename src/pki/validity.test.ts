@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { CLOCK_SKEW_MS, validityWindow } from './validity.js'
+import { CLOCK_SKEW_MS, renewalDue, validityWindow } from './validity.js'
 
 describe('validityWindow', () => {
   const now = new Date('2030-06-01T00:00:00Z')
@@ -16,6 +16,16 @@ describe('validityWindow', () => {
     expect(() => validityWindow(now, days)).toThrow(
       expect.objectContaining({ code: 'ZH_CONFIG_INVALID' }),
     )
+  })
+
+  it('backdates a lifetime of seconds by a quarter of it at most', () => {
+    const { notBefore, notAfter } = validityWindow(now, 20 / 86_400)
+    expect(notAfter.getTime() - now.getTime()).toBe(20_000)
+    expect(now.getTime() - notBefore.getTime()).toBe(5_000)
+  })
+
+  it('puts renewal two thirds into the validity', () => {
+    expect(renewalDue(1_000, 4_000)).toBe(3_000)
   })
 
   it('refuses an invalid date', () => {

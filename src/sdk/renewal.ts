@@ -1,14 +1,36 @@
 import { X509Certificate } from 'node:crypto'
+import { ZhError } from '../errors.js'
 import { createKeyAndCsr } from '../pki/csr.js'
+import { renewalDue } from '../pki/validity.js'
 import { ControllerClient } from './controller-client.js'
 import type { IdentityFile } from './identity-file.js'
 
-/** When to renew: two thirds into the certificate's lifetime (ms from now, at least 1 s). */
+/** When to renew: two thirds into the certificate's validity (ms from now, at least 1 s). */
 export function renewalDelay(certificatePem: string, now = Date.now()): number {
   const cert = new X509Certificate(certificatePem)
-  const from = Date.parse(cert.validFrom)
-  const to = Date.parse(cert.validTo)
-  return Math.max(1_000, from + ((to - from) * 2) / 3 - now)
+  return Math.max(1_000, renewalDue(Date.parse(cert.validFrom), Date.parse(cert.validTo)) - now)
+}
+
+/** When the certificate expires, ms since the epoch. */
+export function certificateExpiry(certificatePem: string): number {
+  return Date.parse(new X509Certificate(certificatePem).validTo)
+}
+
+/**
+ * Throws ZH_CERT_EXPIRED when the identity's certificate has expired: it can no longer renew
+ * itself (renewal authenticates with it), so the detail says how to enroll it again.
+ */
+export function assertNotExpired(identity: IdentityFile, now = Date.now()): void {
+  const expiry = certificateExpiry(identity.certificate)
+  if (expiry > now) return
+  const how =
+    identity.kind === 'router'
+      ? `an admin runs \`zerohook router token ${identity.name} --out T\`, then \`zerohook router run --dir DIR --enroll T\``
+      : `an admin runs \`zerohook identity token ${identity.name} --out T\`, then \`zerohook enroll T --out FILE\``
+  throw new ZhError(
+    'ZH_CERT_EXPIRED',
+    `${identity.kind} ${identity.name}: expired at ${new Date(expiry).toISOString()}; ${how}`,
+  )
 }
 
 /**
@@ -16,6 +38,7 @@ export function renewalDelay(certificatePem: string, now = Date.now()): number {
  * leaves), a CSR for the same id, and the controller's fresh certificate.
  */
 export async function renewIdentity(identity: IdentityFile): Promise<IdentityFile> {
+  assertNotExpired(identity)
   const { keyPem, csrPem } = await createKeyAndCsr({ commonName: identity.id })
   const r = await new ControllerClient(identity).call<{ certificate: string }>(
     'POST',

@@ -12,6 +12,8 @@ export interface Principal {
   id: string
   kind: 'identity' | 'router'
   fingerprint: string
+  /** When the certificate it authenticated with expires, ms since the epoch. */
+  notAfter: number
   identity?: Identity
 }
 
@@ -36,11 +38,17 @@ export function authenticate(ctx: ControllerContext, req: FastifyRequest): Princ
   if (record.principalKind === 'router') {
     if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
     getEntity(ctx.db, 'routers', record.principalId)
-    return { id: record.principalId, kind: 'router', fingerprint }
+    return { id: record.principalId, kind: 'router', fingerprint, notAfter: record.notAfter }
   }
   const identity = requireActiveIdentity(ctx.db, record.principalId)
   if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
-  return { id: identity.id, kind: 'identity', fingerprint, identity }
+  return {
+    id: identity.id,
+    kind: 'identity',
+    fingerprint,
+    notAfter: record.notAfter,
+    identity,
+  }
 }
 
 /** Applies a route's access level; returns the principal when one is required. */

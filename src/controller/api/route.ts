@@ -55,6 +55,8 @@ export function addRoute(app: FastifyInstance, ctx: ControllerContext, spec: Rou
         req,
         reply,
       })
+      // A streamed answer took the socket over (reply.hijack()): Fastify must not send it again.
+      if (reply.sent) return reply
       return reply.status(status).send(result)
     },
   })

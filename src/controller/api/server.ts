@@ -11,12 +11,29 @@ import { publicRoutes } from './routes/public.js'
 import { routerControlRoutes } from './routes/router-control.js'
 import { routerRoutes } from './routes/routers.js'
 import { serviceRoutes } from './routes/services.js'
+import { statusRoutes } from './routes/status.js'
 
 /** TLS material of the controller's own listener. */
 export interface ServerTls {
   certPem: string
   keyPem: string
   caPem: string
+}
+
+/**
+ * The listener's TLS options: TLS 1.3 only; every client is asked for a certificate but those
+ * without one are admitted, so that the CA bundle and enrollment stay reachable; every other
+ * route refuses them (see auth.ts). Also what a renewed certificate is swapped in with.
+ */
+export function serverTlsOptions(tls: ServerTls) {
+  return {
+    cert: tls.certPem,
+    key: tls.keyPem,
+    ca: tls.caPem,
+    requestCert: true,
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.3',
+  } as const
 }
 
 /** Largest request body accepted (a CSR is the biggest thing anyone sends). */
@@ -33,14 +50,7 @@ export async function buildApi(
   metrics: ControllerMetrics,
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    https: {
-      cert: tls.certPem,
-      key: tls.keyPem,
-      ca: tls.caPem,
-      requestCert: true,
-      rejectUnauthorized: false,
-      minVersion: 'TLSv1.3',
-    },
+    https: serverTlsOptions(tls),
     // The cast keeps FastifyInstance's default logger type, which the route modules expect.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: ctx.log as FastifyBaseLogger,
@@ -74,6 +84,7 @@ export async function buildApi(
   policyRoutes(app, ctx)
   routerRoutes(app, ctx)
   routerControlRoutes(app, ctx)
+  statusRoutes(app, ctx)
   app.get(
     '/v1/openapi.json',
     { schema: { hide: true }, onRequest: async (req) => void authorize(ctx, req, 'principal') },

@@ -77,3 +77,79 @@ export function activeRevocations(db: Db, now = Date.now()): string[] {
     .all(now) as { fingerprint: string }[]
   return rows.map((r) => r.fingerprint)
 }
+
+/** Counts a renewal of a principal's certificate. */
+export function recordRenewal(db: Db, principalId: string, now = Date.now()): void {
+  db.prepare(
+    `INSERT INTO renewals (principal_id, count, last_at) VALUES (?, 1, ?)
+     ON CONFLICT (principal_id) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
+  ).run(principalId, now)
+}
+
+/** The newest certificate of every principal, with its renewal count. */
+export interface LatestCertificate {
+  principalId: string
+  principalKind: CertificateRecord['principalKind']
+  serial: string
+  issuedAt: number
+  notAfter: number
+  revokedAt: number | null
+  renewals: number
+  lastRenewal: number | null
+}
+
+/** The newest certificate each principal holds (by issue time), with its renewals. */
+export function latestCertificates(db: Db): LatestCertificate[] {
+  const rows = db
+    .prepare(
+      `SELECT c.principal_id, c.principal_kind, c.serial, c.issued_at, c.not_after, c.revoked_at,
+              COALESCE(r.count, 0) AS renewals, r.last_at
+       FROM certificates c LEFT JOIN renewals r ON r.principal_id = c.principal_id
+       WHERE c.serial = (SELECT c2.serial FROM certificates c2 WHERE c2.principal_id = c.principal_id
+                         ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1)`,
+    )
+    .all() as {
+    principal_id: string
+    principal_kind: CertificateRecord['principalKind']
+    serial: string
+    issued_at: number
+    not_after: number
+    revoked_at: number | null
+    renewals: number
+    last_at: number | null
+  }[]
+  return rows.map((r) => ({
+    principalId: r.principal_id,
+    principalKind: r.principal_kind,
+    serial: r.serial,
+    issuedAt: r.issued_at,
+    notAfter: r.not_after,
+    revokedAt: r.revoked_at,
+    renewals: r.renewals,
+    lastRenewal: r.last_at,
+  }))
+}
+
+/**
+ * Deletes the records of certificates that expired before `cutoff`, except the newest of a
+ * principal that still exists (so `status` can still say when it expired); and the renewal
+ * counts of principals that are gone. An expired certificate can neither authenticate nor
+ * need revoking, so nothing depends on the rest. Returns how many certificate rows went.
+ */
+export function pruneCertificates(db: Db, cutoff: number): number {
+  const gone = `principal_id NOT IN (SELECT id FROM identities UNION ALL SELECT id FROM routers)
+                AND principal_kind <> 'controller'`
+  const done = db
+    .prepare(
+      `DELETE FROM certificates WHERE not_after < ? AND (
+         (${gone})
+         OR serial <> (SELECT c2.serial FROM certificates c2
+                       WHERE c2.principal_id = certificates.principal_id
+                       ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1))`,
+    )
+    .run(cutoff)
+  db.prepare(
+    `DELETE FROM renewals WHERE principal_id NOT IN (SELECT principal_id FROM certificates)`,
+  ).run()
+  return done.changes
+}

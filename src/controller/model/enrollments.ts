@@ -44,3 +44,13 @@ export function consumeEnrollment(
 export function deleteUnusedEnrollments(db: Db, principalId: string): void {
   db.prepare('DELETE FROM enrollments WHERE principal_id = ? AND used_at IS NULL').run(principalId)
 }
+
+/**
+ * Deletes tokens that expired, and were used or expired before `cutoff`; returns how many went.
+ * A token that could still verify keeps its row, so its reuse is told apart (ZH_ENROLL_TOKEN_USED).
+ */
+export function pruneEnrollments(db: Db, cutoff: number, now = Date.now()): number {
+  return db
+    .prepare('DELETE FROM enrollments WHERE expires_at < ? AND COALESCE(used_at, expires_at) < ?')
+    .run(now, cutoff).changes
+}

@@ -5,7 +5,7 @@ import { issueCertificate } from '../../pki/issue.js'
 import { principalUri } from '../../pki/uri.js'
 import type { ControllerContext } from '../context.js'
 import { verifyEnrollToken } from '../enrollment/token.js'
-import { recordCertificate } from '../model/certificates.js'
+import { recordCertificate, recordRenewal } from '../model/certificates.js'
 import { getEntity } from '../model/entities.js'
 import { consumeEnrollment, peekEnrollment } from '../model/enrollments.js'
 import { requireActiveIdentity } from '../model/identities.js'
@@ -42,7 +42,7 @@ export async function enroll(
     publicKeyPem,
     commonName: claims.sub,
     uri: principalUri(ctx.network, claims.em, claims.sub),
-    days: ctx.settings.certDays,
+    days: lifetimeDays(ctx, principal.kind === 'admin'),
   })
   ctx.db.transaction(() => {
     consumeEnrollment(ctx.db, claims.jti, claims.sub)
@@ -83,10 +83,18 @@ function findPrincipal(
   }
 }
 
+/**
+ * The lifetime of a principal's certificate, days: admins live as long as the controller's own
+ * certificate (a year by default), endpoints and routers `--cert-ttl`.
+ */
+function lifetimeDays(ctx: ControllerContext, admin: boolean): number {
+  return (admin ? ctx.settings.controllerCertTtl : ctx.settings.certTtl) / 86_400
+}
+
 /** Issues a fresh certificate to an authenticated principal for a CSR of its own id. */
 export async function renew(
   ctx: ControllerContext,
-  principal: { id: string; kind: 'identity' | 'router' },
+  principal: { id: string; kind: 'identity' | 'router'; identity?: { kind: string } },
   csr: string,
 ): Promise<{ certificate: string; notAfter: string }> {
   const { publicKeyPem } = await parseCsr(csr, { commonName: principal.id })
@@ -95,15 +103,18 @@ export async function renew(
     publicKeyPem,
     commonName: principal.id,
     uri: principalUri(ctx.network, principal.kind, principal.id),
-    days: ctx.settings.certDays,
+    days: lifetimeDays(ctx, principal.identity?.kind === 'admin'),
   })
-  recordCertificate(ctx.db, {
-    serial: cert.serial,
-    fingerprint: cert.fingerprint,
-    principalId: principal.id,
-    principalKind: principal.kind,
-    notAfter: cert.notAfter,
-  })
+  ctx.db.transaction(() => {
+    recordCertificate(ctx.db, {
+      serial: cert.serial,
+      fingerprint: cert.fingerprint,
+      principalId: principal.id,
+      principalKind: principal.kind,
+      notAfter: cert.notAfter,
+    })
+    recordRenewal(ctx.db, principal.id)
+  })()
   ctx.log.info({ principal: principal.id, serial: cert.serial }, 'certificate renewed')
   return { certificate: cert.certPem, notAfter: cert.notAfter.toISOString() }
 }

@@ -24,12 +24,16 @@ export interface GrantsResponse {
 
 /**
  * Signs one grant per permitted (service, action), bound to the certificate the identity
- * authenticated with and to the routers it may use.
+ * authenticated with and to the routers it may use. A grant never outlives that certificate.
  */
 export async function grantsFor(
   ctx: ControllerContext,
-  principal: { id: string; fingerprint: string },
+  principal: { id: string; fingerprint: string; notAfter?: number },
+  now = Date.now(),
 ): Promise<GrantsResponse> {
+  const certLeft =
+    principal.notAfter === undefined ? Infinity : Math.floor((principal.notAfter - now) / 1000)
+  const ttl = Math.max(1, Math.min(ctx.settings.grantTtl, certLeft))
   const snapshot = ctx.db.transaction(() => loadSnapshot(ctx.db))()
   const identity = snapshot.identities.find((i) => i.id === principal.id)!
   const routerIds = allowedRouters(snapshot, principal.id)
@@ -51,7 +55,8 @@ export async function grantsFor(
         rtr: routerIds,
         nm: identity.name,
       },
-      ctx.settings.grantTtl,
+      ttl,
+      now,
     )
     grants.push({
       service: { id: service.id, name: service.name },

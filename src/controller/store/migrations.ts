@@ -80,4 +80,14 @@ export const migrations: readonly string[] = [
   ALTER TABLE routers ADD COLUMN address TEXT;
   ALTER TABLE routers ADD COLUMN last_seen INTEGER;
   `,
+  `
+  -- How often each principal's certificate was renewed, and when last (certificate rows are
+  -- pruned once expired, so they cannot be counted).
+  CREATE TABLE renewals (
+    principal_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_at INTEGER NOT NULL
+  );
+  CREATE INDEX certificates_not_after ON certificates (not_after);
+  `,
 ]
