@@ -15,3 +15,13 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
     return String(err)
   }
 }
+
+/** Runs `fn` and returns the ZH_* code it threw, or 'no error'. */
+export function codeOfSync(fn: () => unknown): string {
+  try {
+    fn()
+    return 'no error'
+  } catch (err) {
+    return isZhError(err) ? err.code : String(err)
+  }
+}

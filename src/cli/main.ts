@@ -52,6 +52,8 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
       }
     },
   },
+  { names: ['status'], load: async () => (await import('./status.js')).statusCommand },
+  { names: ['admin'], load: async () => (await import('./admin-renew.js')).adminCommands },
   { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
   { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
   { names: ['send'], load: async () => (await import('./send.js')).sendCommand },

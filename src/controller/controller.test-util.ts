@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import { loadIdentity, type IdentityFile } from '../sdk/identity-file.js'
 import type { ControllerSettings } from './context.js'
 import { initController } from './init.js'
+import type { Lifetimes } from './lifetimes.js'
 import { runController, type RunningController } from './run.js'
 
 /** An in-process controller on a loopback port picked by the OS, for API-level tests. */
@@ -18,14 +19,27 @@ export interface TestController extends RunningController {
 
 /** Creates and starts a controller in a fresh temporary directory. */
 export async function startTestController(
-  opts: { network?: string; settings?: Partial<ControllerSettings> } = {},
+  opts: {
+    network?: string
+    settings?: Partial<ControllerSettings>
+    /** Lifetimes given to `init` (the controller's own certificate and the admin's come from here). */
+    lifetimes?: Partial<Lifetimes>
+    caTtl?: number
+    log?: Logger
+  } = {},
 ): Promise<TestController> {
   const dir = await mkdtemp(join(tmpdir(), 'zh-ctrl-'))
-  await initController({ dir, network: opts.network ?? 'test', listen: '127.0.0.1:0' })
+  await initController({
+    dir,
+    network: opts.network ?? 'test',
+    listen: '127.0.0.1:0',
+    lifetimes: opts.lifetimes,
+    caTtl: opts.caTtl,
+  })
   const running = await runController({
     dir,
     settings: opts.settings,
-    log: pino({ level: 'silent' }),
+    log: opts.log ?? pino({ level: 'silent' }),
   })
   const admin = await loadIdentity(join(dir, 'admin.json'))
   const tables = [
@@ -37,6 +51,7 @@ export async function startTestController(
     'router_policies',
     'enrollments',
     'certificates',
+    'renewals',
   ]
   return {
     ...running,

@@ -6,12 +6,12 @@ import { ZhError, isZhCode, isZhError } from '../errors.js'
 import { encodeOverlay, decodeTerminateMeta } from '../wire/overlay.js'
 import type { PendingCircuit } from '../wire/index.js'
 import { createE2eHost, e2eDial } from './e2e/index.js'
-import { GrantBook } from './grant-book.js'
+import { Generation } from './generation.js'
 import { createOverlayAgent, createOverlayDispatcher, serveOverlay } from './http/index.js'
 import type { IdentityFile } from './identity-file.js'
 import { OverlayListener, type OverlaySocket } from './listener.js'
-import { renewalDelay, renewIdentity } from './renewal.js'
-import { RouterLink } from './router-link.js'
+import { assertNotExpired, certificateExpiry, renewalDelay, renewIdentity } from './renewal.js'
+import type { RouterLink } from './router-link.js'
 
 /**
  * After the handshake the circuit belongs to its TLS socket: an overlay reset of the circuit
@@ -65,10 +65,13 @@ export async function connect(
   return zh
 }
 
+/** After a failed renewal, try again this soon (ms), at most. */
+const RENEW_RETRY_MS = 60_000
+
 /** See {@link connect}. */
 export class Zerohook {
-  private readonly grants: GrantBook
-  private readonly links = new Map<string, RouterLink>()
+  /** The current certificate, its grants and its router links (see Generation). */
+  private gen: Generation
   private readonly listeners = new Map<
     number,
     { listener: OverlayListener; host: ReturnType<typeof createE2eHost> }
@@ -79,40 +82,61 @@ export class Zerohook {
   private renewTimer: NodeJS.Timeout | undefined
 
   constructor(
-    private identity: IdentityFile,
+    identity: IdentityFile,
     private readonly log: Logger,
     private readonly onRenewed?: (identity: IdentityFile) => Promise<void> | void,
   ) {
-    this.grants = new GrantBook(identity, log)
+    this.gen = this.generation(identity)
   }
 
   /** @internal */
   async start(routerTimeoutMs: number): Promise<void> {
-    const grants = await this.grants.start()
-    this.grants.onUpdate((g) => {
-      this.syncLinks(g.routers)
-      void this.rebindAll()
-    })
-    this.syncLinks(grants.routers)
+    assertNotExpired(this.gen.identity)
+    await this.startGeneration(this.gen, routerTimeoutMs)
     this.scheduleRenewal()
-    await this.waitForLink(routerTimeoutMs)
+  }
+
+  private generation(identity: IdentityFile): Generation {
+    return new Generation(identity, {
+      log: this.log,
+      onCircuit: (pending) => void this.onTermination(pending),
+      onUp: (link, gen) => this.bindOn(link, gen),
+    })
+  }
+
+  /** Fetches the generation's grants, connects its links and waits for one to be ready. */
+  private async startGeneration(gen: Generation, timeoutMs: number): Promise<void> {
+    const grants = await gen.grants.start()
+    gen.grants.onUpdate((g) => {
+      gen.syncLinks(g.routers)
+      void this.rebindAll(gen)
+    })
+    gen.syncLinks(grants.routers)
+    await gen.whenReady(timeoutMs)
   }
 
   /**
-   * Renews the certificate now (it also happens by itself two thirds into its lifetime): fetches
-   * grants bound to the new certificate and moves to new router connections; the old ones close
-   * once their circuits are done.
+   * Renews the certificate now (it also happens by itself two thirds into its lifetime): a new
+   * key and certificate, grants bound to it and new router connections, all made beside the
+   * current ones; once a new connection has bound our services, dials and bindings switch over
+   * and the old connections close when their circuits are done. Nothing in flight is dropped.
    */
   async renew(): Promise<void> {
     this.assertOpen()
-    const renewed = await renewIdentity(this.identity)
-    this.identity = renewed
-    await this.grants.useIdentity(renewed)
-    const routers = [...this.links.values()].map((l) => l.router)
-    for (const link of this.links.values()) link.retire()
-    this.links.clear()
-    this.syncLinks(routers)
-    await this.waitForLink(10_000)
+    const old = this.gen
+    const renewed = await renewIdentity(old.identity)
+    const next = this.generation(renewed)
+    try {
+      await this.startGeneration(next, 10_000)
+    } catch (err) {
+      next.close()
+      throw err
+    }
+    if (this.closed) return next.close()
+    this.gen = next
+    // A service bound while the new links were coming up is on the old links only.
+    void this.rebindAll(next)
+    old.retire(this.listeners.keys(), certificateExpiry(old.identity.certificate))
     await this.onRenewed?.(renewed)
     this.log.info({ identity: renewed.id }, 'certificate renewed')
     this.scheduleRenewal()
@@ -121,13 +145,29 @@ export class Zerohook {
   private scheduleRenewal(): void {
     clearTimeout(this.renewTimer)
     if (this.closed) return
+    const certificate = this.gen.identity.certificate
     // setTimeout holds at most ~24.8 days; re-check then if the renewal is further away.
-    const delay = Math.min(renewalDelay(this.identity.certificate), 2 ** 31 - 1)
+    const delay = Math.min(renewalDelay(certificate), 2 ** 31 - 1)
     this.renewTimer = setTimeout(() => {
-      if (renewalDelay(this.identity.certificate) > 1_000) return this.scheduleRenewal()
+      if (renewalDelay(certificate) > 1_000) return this.scheduleRenewal()
       this.renew().catch((err: Error) => {
-        this.log.warn({ err: err.message }, 'certificate renewal failed; retrying in a minute')
-        this.renewTimer = setTimeout(() => this.scheduleRenewal(), 60_000)
+        if (this.closed) return
+        const left = certificateExpiry(certificate) - Date.now()
+        if (left <= 0) {
+          // It can no longer renew itself: say so once, loudly, with what to do.
+          const expired = isZhError(err, 'ZH_CERT_EXPIRED') ? err : undefined
+          this.log.error(
+            { code: 'ZH_CERT_EXPIRED', err: (expired ?? err).message },
+            'certificate expired before it could be renewed; enroll this identity again',
+          )
+          return
+        }
+        const retryMs = Math.max(1_000, Math.min(RENEW_RETRY_MS, left / 10))
+        this.log.warn(
+          { code: 'ZH_CERT_RENEWAL_FAILED', err: err.message, retryMs, expiresInMs: left },
+          'certificate renewal failed; retrying',
+        )
+        this.renewTimer = setTimeout(() => this.scheduleRenewal(), retryMs)
         this.renewTimer.unref()
       })
     }, delay)
@@ -136,7 +176,8 @@ export class Zerohook {
 
   /** The identity this context acts as. */
   get id(): { id: string; name: string; network: string } {
-    return { id: this.identity.id, name: this.identity.name, network: this.identity.network }
+    const { identity } = this.gen
+    return { id: identity.id, name: identity.name, network: identity.network }
   }
 
   /**
@@ -150,24 +191,28 @@ export class Zerohook {
       // A router refused a grant the controller has since replaced (a policy came back, the
       // grant aged out): fetch fresh grants once and try again.
       if (!isZhError(err) || !STALE_GRANT.has(err.code)) throw err
-      await this.grants.refresh().catch(() => undefined)
+      await this.gen.grants.refresh().catch(() => undefined)
       return this.dialOnce(service)
     }
   }
 
   private async dialOnce(service: string): Promise<OverlaySocket> {
     this.assertOpen()
-    const grant = this.grants.grant(service, 'dial')
-    const links = [...this.links.values()].filter((l) => l.up)
+    // One generation throughout: the router checks the grant against the certificate of the
+    // link it arrives on, the hoster against the one we show end to end.
+    const gen = this.gen
+    const grant = gen.grants.grant(service, 'dial')
+    const links = gen.upLinks()
     if (links.length === 0) throw new ZhError('ZH_SDK_NO_ROUTER')
     let last: unknown
     for (const link of links) {
       try {
         const { circuit } = await link.open(encodeOverlay({ service, grant: grant.token }))
-        const { socket, peer } = await e2eDial(circuit, this.local(grant.token), {
-          serviceName: service,
-          serviceId: grant.service.id,
-        })
+        const { socket, peer } = await e2eDial(
+          circuit,
+          { identity: gen.identity, grant: grant.token },
+          { serviceName: service, serviceId: grant.service.id },
+        )
         forwardErrors(circuit, socket)
         return Object.assign(socket, { peerIdentity: peer })
       } catch (err) {
@@ -181,19 +226,22 @@ export class Zerohook {
   /** Binds a service on every router; 'connection' events bring authorized callers. */
   async listen(service: string): Promise<OverlayListener> {
     this.assertOpen()
-    const grant = this.grants.grant(service, 'bind')
+    const gen = this.gen
+    const grant = gen.grants.grant(service, 'bind')
     const binding = this.nextBinding++
     const listener = new OverlayListener(service, binding, () => {
       this.listeners.delete(binding)
       host.close()
-      for (const link of this.links.values()) link.unbind(binding)
+      for (const link of this.gen.links.values()) link.unbind(binding)
     })
-    const host = createE2eHost(this.local(grant.token), { name: service, id: grant.service.id })
+    // Read at every accept: the freshest grant and the certificate it is bound to (DESIGN §9).
+    const host = createE2eHost(() => this.gen.grants.local(service, 'bind'), {
+      name: service,
+      id: grant.service.id,
+    })
     this.listeners.set(binding, { listener, host })
     const results = await Promise.allSettled(
-      [...this.links.values()]
-        .filter((l) => l.up)
-        .map((l) => l.bind(binding, service, grant.token)),
+      gen.upLinks().map((l) => l.bind(binding, service, grant.token)),
     )
     if (!results.some((r) => r.status === 'fulfilled')) {
       this.listeners.delete(binding)
@@ -225,61 +273,30 @@ export class Zerohook {
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.renewTimer)
-    this.grants.close()
     for (const { listener } of this.listeners.values()) listener.close()
-    for (const link of this.links.values()) link.close()
-    this.links.clear()
+    this.gen.close()
     await Promise.resolve()
-  }
-
-  private local(grant: string) {
-    return { identity: this.identity, grant }
   }
 
   private assertOpen(): void {
     if (this.closed) throw new ZhError('ZH_SDK_CLOSED')
   }
 
-  private syncLinks(
-    routers: readonly { id: string; name: string; address: string | null }[],
-  ): void {
-    for (const r of routers) {
-      const existing = this.links.get(r.id)
-      if (existing && existing.router.address === r.address) continue
-      existing?.close()
-      const link = new RouterLink(r, () => this.identity, this.log)
-      link.on('circuit', (pending) => void this.onTermination(pending))
-      link.on('up', () => void this.bindOn(link))
-      link.on('unbound', (binding, code) =>
-        this.log.warn({ binding, code, router: r.name }, 'router removed a binding'),
-      )
-      this.links.set(r.id, link)
-      link.start()
-    }
-    for (const [id, link] of this.links) {
-      if (!routers.some((r) => r.id === id)) {
-        link.close()
-        this.links.delete(id)
-      }
-    }
-  }
-
-  private async bindOn(link: RouterLink): Promise<void> {
+  /** Binds every hosted service on a link, with the grants of the link's generation. */
+  private async bindOn(link: RouterLink, gen: Generation): Promise<void> {
     for (const [binding, { listener }] of this.listeners) {
       try {
-        await link.bind(
-          binding,
-          listener.service,
-          this.grants.grant(listener.service, 'bind').token,
-        )
+        await link.bind(binding, listener.service, gen.grants.grant(listener.service, 'bind').token)
       } catch (err) {
         this.log.warn({ err: (err as Error).message, service: listener.service }, 'bind failed')
       }
     }
   }
 
-  private async rebindAll(): Promise<void> {
-    for (const link of this.links.values()) if (link.up) await this.bindOn(link)
+  /** Fresh grants: bind again everywhere, so routers hold the terminators as long again. */
+  private async rebindAll(gen: Generation): Promise<void> {
+    if (gen !== this.gen) return
+    for (const link of gen.upLinks()) await this.bindOn(link, gen)
   }
 
   private async onTermination(pending: PendingCircuit): Promise<void> {
@@ -300,29 +317,5 @@ export class Zerohook {
       const code = isZhError(err) && isZhCode(err.code) ? err.code : 'ZH_INTERNAL'
       this.log.warn({ code, service: entry.listener.service }, 'refused an end-to-end connection')
     }
-  }
-
-  private waitForLink(timeoutMs: number): Promise<void> {
-    const links = [...this.links.values()]
-    if (links.length === 0)
-      return Promise.reject(
-        new ZhError(
-          'ZH_SDK_NO_ROUTER',
-          'no router is allowed for this identity or none reported an address',
-        ),
-      )
-    if (links.some((l) => l.up)) return Promise.resolve()
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new ZhError('ZH_SDK_NO_ROUTER', `none reachable within ${timeoutMs} ms`)),
-        timeoutMs,
-      )
-      for (const l of links) {
-        l.once('up', () => {
-          clearTimeout(timer)
-          resolve()
-        })
-      }
-    })
   }
 }

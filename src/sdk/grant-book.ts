@@ -10,9 +10,11 @@ const RETRY_MIN = 1_000
 const RETRY_MAX = 60_000
 
 /**
- * An endpoint's grants: fetched over mTLS, refreshed at half their lifetime, kept (until they
- * expire) while the controller is unreachable, so existing services keep working through a
- * control-plane outage.
+ * An endpoint's grants for one certificate: fetched over mTLS with that certificate (so they are
+ * bound to it), refreshed at half their lifetime, kept (until they expire) while the controller
+ * is unreachable, so existing services keep working through a control-plane outage. A renewed
+ * certificate gets a book of its own; a refresh replaces every grant, and a replaced grant is
+ * never handed out again.
  */
 export class GrantBook {
   private latest: GrantsResponse | undefined
@@ -22,7 +24,7 @@ export class GrantBook {
   private readonly listeners = new Set<(grants: GrantsResponse) => void>()
 
   constructor(
-    private identity: IdentityFile,
+    readonly identity: IdentityFile,
     private readonly log: Logger,
   ) {}
 
@@ -35,12 +37,6 @@ export class GrantBook {
   /** The last fetched grants. */
   get current(): GrantsResponse | undefined {
     return this.latest
-  }
-
-  /** Uses a renewed identity (new certificate) from now on, and fetches grants bound to it. */
-  async useIdentity(identity: IdentityFile): Promise<void> {
-    this.identity = identity
-    await this.refresh()
   }
 
   /** Called after every successful refresh. */
@@ -57,22 +53,38 @@ export class GrantBook {
     return found
   }
 
+  /**
+   * What the end-to-end layer presents for (service, action): the certificate these grants are
+   * bound to and the freshest grant, read together.
+   */
+  local(service: string, action: Action): { identity: IdentityFile; grant: string } {
+    return { identity: this.identity, grant: this.grant(service, action).token }
+  }
+
   /** Fetches grants now. */
   async refresh(): Promise<GrantsResponse> {
     clearTimeout(this.timer)
+    if (this.closed) throw new ZhError('ZH_SDK_CLOSED', 'the grant book was closed')
     try {
       const grants = await new ControllerClient(this.identity).call<GrantsResponse>(
         'GET',
         '/v1/current-identity/grants',
       )
+      if (this.closed) return grants
       this.latest = grants
       this.failures = 0
       this.schedule(this.halfLife(grants))
       for (const l of this.listeners) l(grants)
       return grants
     } catch (err) {
+      if (this.closed) throw err
       this.failures++
-      const delay = Math.min(RETRY_MAX, RETRY_MIN * 2 ** (this.failures - 1))
+      // Back off, but retry well before the grants in hand run out.
+      const left = this.latest ? this.soonestExpiry(this.latest) - Date.now() : RETRY_MAX
+      const delay = Math.max(
+        RETRY_MIN,
+        Math.min(RETRY_MAX, RETRY_MIN * 2 ** (this.failures - 1), left / 4),
+      )
       this.log.warn(
         { err: (err as Error).message, retryMs: delay },
         'grant refresh failed; keeping current grants',
@@ -88,13 +100,13 @@ export class GrantBook {
     clearTimeout(this.timer)
   }
 
+  private soonestExpiry(grants: GrantsResponse, now = Date.now()): number {
+    return Math.min(...grants.grants.map((g) => Date.parse(g.expiresAt)), now + 10 * 60_000)
+  }
+
   private halfLife(grants: GrantsResponse): number {
     const now = Date.now()
-    const soonest = Math.min(
-      ...grants.grants.map((g) => Date.parse(g.expiresAt)),
-      now + 10 * 60_000,
-    )
-    return Math.max(1_000, (soonest - now) / 2)
+    return Math.max(1_000, (this.soonestExpiry(grants, now) - now) / 2)
   }
 
   private schedule(ms: number): void {

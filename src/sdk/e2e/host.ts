@@ -26,11 +26,13 @@ export interface E2eHost {
  * sent after the handshake, such as the first HTTP request, are still in it) and the dialer's
  * identity. On any failure both the TLS socket and the circuit are destroyed and it rejects with
  * a `ZH_E2E_*` code (or the circuit's own `ZH_*` error when the overlay reset it), ZH_SDK_CLOSED
- * after `close()`. A renewed identity certificate is picked up at the next `accept`.
+ * after `close()`. `local` is read at every `accept` (pass a function returning the freshest
+ * certificate and grant), so a refreshed grant and a renewed certificate are presented from the
+ * next handshake on, and a grant replaced by a refresh is never shown again.
  *
  * @example
  * ```ts
- * const host = createE2eHost({ identity, grant: bindGrant }, { name: 'jenkins-webhook' })
+ * const host = createE2eHost(() => grants.local('jenkins-webhook', 'bind'), { name: 'jenkins-webhook' })
  * circuits.on('circuit', async (circuit) => {
  *   const { socket, peer } = await host.accept(circuit)
  *   httpServer.emit('connection', socket)
@@ -38,40 +40,49 @@ export interface E2eHost {
  * ```
  */
 export function createE2eHost(
-  local: E2eLocal,
+  local: E2eLocal | (() => E2eLocal),
   service: { name: string; id?: string },
   options: E2eOptions = {},
 ): E2eHost {
-  const { identity } = local
-  let material = tlsMaterial(identity)
-  const server = tls.createServer({
-    ...material,
-    requestCert: true,
-    rejectUnauthorized: true,
-    ALPNProtocols: [E2E_ALPN],
-  })
+  const current = typeof local === 'function' ? local : () => local
   const role: Role = { peerEku: 'clientAuth', peerAction: 'dial', service }
   const inProgress = new Set<Attempt>()
   let closed = false
-
-  const refresh = () => {
-    const now = tlsMaterial(identity)
-    if (now.key === material.key && now.cert === material.cert && now.ca === material.ca) return
-    material = now
-    server.setSecureContext({ ...material })
+  // One server per certificate: an accept reads its certificate and grant once, together, so a
+  // renewal between two handshakes never pairs one certificate with the other's grant.
+  let server: { material: tls.SecureContextOptions; server: tls.Server } | undefined
+  const serverFor = (identity: E2eLocal['identity']): tls.Server => {
+    const material = tlsMaterial(identity)
+    const known = server?.material
+    const same =
+      known !== undefined &&
+      known.key === material.key &&
+      known.cert === material.cert &&
+      known.ca === material.ca
+    if (!same || !server) {
+      server = {
+        material,
+        server: tls.createServer({
+          ...material,
+          requestCert: true,
+          rejectUnauthorized: true,
+          ALPNProtocols: [E2E_ALPN],
+        }),
+      }
+    }
+    return server.server
   }
 
   return {
     accept(circuit) {
       return runAttempt(circuit, options.timeoutMs, async (attempt) => {
         if (closed) throw new ZhError('ZH_SDK_CLOSED', 'the end-to-end host is closed')
-        const grant = local.grant
+        const { identity, grant } = current()
         if (!grant) throw new ZhError('ZH_SDK_NO_GRANT', `no bind grant for ${service.name}`)
         inProgress.add(attempt)
         attempt.failed.catch(() => inProgress.delete(attempt))
         try {
-          refresh()
-          const socket = await handshake(server, circuit, attempt, options)
+          const socket = await handshake(serverFor(identity), circuit, attempt, options)
           attempt.adopt(socket)
           return await authenticatePeer(socket, attempt, { identity, grant }, role, options)
         } finally {

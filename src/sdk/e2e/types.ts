@@ -7,8 +7,9 @@ export interface E2eLocal {
   /** Certificate, key, CA bundle, network and the controller's grant key (`grantKey`). */
   identity: IdentityFile
   /**
-   * This endpoint's grant token for the service: a dial grant on the dialer, a bind grant on the
-   * hoster. Read at each handshake, so a refreshed grant can be swapped in place.
+   * This endpoint's grant token for the service, bound to `identity`'s certificate: a dial
+   * grant on the dialer, a bind grant on the hoster. Read at each handshake, so a refreshed
+   * grant can be swapped in place (the hoster also takes a function returning both).
    */
   grant: string
 }
