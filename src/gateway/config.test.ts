@@ -80,7 +80,23 @@ describe('gateway configuration', () => {
       ctx,
     )
     expect(config.listen).toEqual({ host: '::1', port: 8443 })
-    expect(config.forward).toEqual({ timeoutMs: 500, delaysMs: [0, 100], maxAttempts: 2 })
+    expect(config.forward).toEqual({
+      timeoutMs: 500,
+      delaysMs: [0, 100],
+      maxAttempts: 2,
+      retentionS: 7 * 86_400,
+      maxPending: 100_000,
+    })
+  })
+
+  it('reads the queue retention and cap, with defaults when the forward section is absent', () => {
+    const forward = (doc: Record<string, unknown>) =>
+      parseGatewayConfig(stringify(doc), ctx).forward
+    expect(forward(base())).toMatchObject({ retentionS: 604_800, maxPending: 100_000 })
+    expect(forward({ ...base(), forward: { retentionS: 3600, maxPending: 50 } })).toMatchObject({
+      retentionS: 3600,
+      maxPending: 50,
+    })
   })
 
   const cases: [string, () => unknown, string, string][] = [
@@ -123,6 +139,24 @@ describe('gateway configuration', () => {
       () => ({ ...base(), forward: { delaysMs: ['5s'] } }),
       'ZH_GATEWAY_CONFIG_INVALID',
       'forward.delaysMs[0]',
+    ],
+    [
+      'a retention of 0',
+      () => ({ ...base(), forward: { retentionS: 0 } }),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'forward.retentionS',
+    ],
+    [
+      'a cap that is not a whole number',
+      () => ({ ...base(), forward: { maxPending: 'many' } }),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'forward.maxPending',
+    ],
+    [
+      'an unknown forward field',
+      () => ({ ...base(), forward: { retention: 60 } }),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'forward.retention',
     ],
     [
       'an unknown route field (a typo must not drop a guard)',

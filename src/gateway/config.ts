@@ -36,7 +36,14 @@ export interface ForwardConfig {
   /** Delay before each attempt, ms; the last one repeats up to `maxAttempts`. */
   readonly delaysMs: readonly number[]
   readonly maxAttempts: number
+  /** How long delivered webhooks stay in the queue, s; default 7 days. Failed, rejected stay. */
+  readonly retentionS?: number
+  /** Most webhooks not yet settled (pending or in flight) the queue holds; default 100,000. */
+  readonly maxPending?: number
 }
+
+/** Defaults of the `forward` section. */
+export const FORWARD_DEFAULTS = { timeoutMs: 8000, retentionS: 7 * 86_400, maxPending: 100_000 }
 
 /** A validated gateway configuration, with secrets and TLS files already read. */
 export interface GatewayConfig {
@@ -74,6 +81,7 @@ const ROUTE = [
  * state: ./gateway-state            # SQLite outbox + replay store
  * maxBodyBytes: 1048576             # default 1 MiB, checked before hashing
  * forward: { timeoutMs: 8000, delaysMs: [0, 5000, 300000], maxAttempts: 8 }   # optional
+ *   # also retentionS: 604800 (delivered webhooks kept 7 days), maxPending: 100000 (then 503)
  * routes:
  *   - path: /github
  *     scheme: github                # any scheme of zerohook/webhooks
@@ -222,18 +230,31 @@ function headerName(value: Raw, field: string): string {
 
 function parseForward(value: Raw): ForwardConfig {
   if (value === undefined) {
-    return { timeoutMs: 8000, delaysMs: STANDARD_SCHEDULE, maxAttempts: STANDARD_SCHEDULE.length }
+    return {
+      ...FORWARD_DEFAULTS,
+      delaysMs: STANDARD_SCHEDULE,
+      maxAttempts: STANDARD_SCHEDULE.length,
+    }
   }
-  const forward = mapping(value, 'forward', ['timeoutMs', 'delaysMs', 'maxAttempts'])
+  const forward = mapping(value, 'forward', [
+    'timeoutMs',
+    'delaysMs',
+    'maxAttempts',
+    'retentionS',
+    'maxPending',
+  ])
   const delaysMs =
     forward.delaysMs === undefined
       ? STANDARD_SCHEDULE
       : list(forward.delaysMs, 'forward.delaysMs', 1).map((d, i) =>
           integer(d, `forward.delaysMs[${i}]`, 0, 7 * 24 * 3600_000, 0),
         )
+  const { timeoutMs, retentionS, maxPending } = FORWARD_DEFAULTS
   return {
-    timeoutMs: integer(forward.timeoutMs, 'forward.timeoutMs', 100, 60_000, 8000),
+    timeoutMs: integer(forward.timeoutMs, 'forward.timeoutMs', 100, 60_000, timeoutMs),
     delaysMs,
     maxAttempts: integer(forward.maxAttempts, 'forward.maxAttempts', 1, 1000, delaysMs.length),
+    retentionS: integer(forward.retentionS, 'forward.retentionS', 1, 3650 * 86_400, retentionS),
+    maxPending: integer(forward.maxPending, 'forward.maxPending', 1, 100_000_000, maxPending),
   }
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { MockAgent } from 'undici'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { codeOf } from '../errors.test-util.js'
+import type { ForwardConfig } from './config.js'
 import { createForwarder, type ForwardLog, type Forwarder } from './forwarder.js'
 import { openForwardQueue, type ForwardQueue } from './queue.js'
 
@@ -24,17 +26,22 @@ beforeEach(() => {
   made = []
 })
 afterEach(async () => {
+  vi.useRealTimers()
   await Promise.all(made.map((f) => f.close()))
   queue.close()
   await agent.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
-function forwarder(delaysMs = [0, 20], maxAttempts = 5): Forwarder {
+function forwarder(
+  delaysMs = [0, 20],
+  maxAttempts = 5,
+  more: Partial<ForwardConfig> = {},
+): Forwarder {
   const f = createForwarder({
     queue,
     dispatcher: agent,
-    config: { timeoutMs: 2000, delaysMs, maxAttempts },
+    config: { timeoutMs: 2000, delaysMs, maxAttempts, ...more },
     log: quiet,
     forget: async (keys) => void forgotten.push(...keys),
   })
@@ -134,5 +141,54 @@ describe('gateway forwarder', () => {
     expect(f.start()).toBe(1)
     await until(() => queue.get(w.id)?.state === 'delivered')
     await f.close()
+  })
+
+  it('refuses a webhook with ZH_OUTBOX_FULL at maxPending, storing nothing, also after a restart', async () => {
+    const pool = agent.get(ORIGIN)
+    pool.intercept({ path: '/hook', method: 'POST' }).reply(503, 'busy').times(2)
+    const first = forwarder([0, 60_000], 5, { maxPending: 2 })
+    first.start()
+    const queued = [webhook(), webhook()]
+    for (const w of queued) expect((await first.accept(w)).kind).toBe('queued')
+    const over = webhook()
+    expect(await codeOf(first.accept(over))).toBe('ZH_OUTBOX_FULL')
+    expect(queue.get(over.id)).toBeUndefined()
+    await first.close()
+
+    // A new process on the same file: the count comes from the database, not from memory.
+    queue.close()
+    queue = openForwardQueue(join(dir, 'outbox.db'))
+    expect(queue.pendingCount()).toBe(2)
+    pool.intercept({ path: '/hook', method: 'POST' }).reply(204, '').persist()
+    const second = forwarder([0, 60_000], 5, { maxPending: 2 })
+    expect(second.start()).toBe(2)
+    expect(await codeOf(second.accept(webhook()))).toBe('ZH_OUTBOX_FULL')
+    await until(() => queued.every((w) => queue.get(w.id)?.state === 'delivered'))
+    const later = await second.accept(webhook())
+    expect(later.kind === 'answered' && later.answer.status).toBe(204)
+    expect(queue.pendingCount()).toBe(0)
+  })
+
+  it('purges delivered webhooks past retentionS on a schedule that follows it; keeps the rest', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const f = forwarder([0, 20], 5, { retentionS: 3600 }) // purged every 15 minutes
+    f.start()
+    const now = Date.now()
+    const settled = (state: 'delivered' | 'failed' | 'rejected' | 'pending', at: number) => {
+      const w = webhook()
+      queue.add(w, at)
+      const nextAt = state === 'pending' ? now + 24 * 3600_000 : null
+      queue.finish(w.id, { state, status: 200, error: null, nextAt }, at)
+      return w.id
+    }
+    const old = now - 2 * 3600_000
+    const gone = settled('delivered', old)
+    const recent = settled('delivered', now - 1800_000)
+    const kept = [settled('failed', old), settled('rejected', old), settled('pending', old)]
+    vi.advanceTimersByTime(15 * 60_000 - 1)
+    expect(queue.get(gone)).toBeDefined()
+    vi.advanceTimersByTime(1)
+    expect(queue.get(gone)).toBeUndefined()
+    for (const id of [recent, ...kept]) expect(queue.get(id)).toBeDefined()
   })
 })

@@ -1,7 +1,8 @@
 import { request, type Dispatcher } from 'undici'
 import { isZhError } from '../errors.js'
+import { purgeIntervalMs } from '../webhooks/sender/retention.js'
 import { withJitter } from '../webhooks/sender/schedule.js'
-import type { ForwardConfig } from './config.js'
+import { FORWARD_DEFAULTS, type ForwardConfig } from './config.js'
 import type { AttemptResult, ForwardQueue, QueuedWebhook } from './queue.js'
 
 /** The receiver's answer to a forwarded webhook, relayed to the provider on the quick path. */
@@ -39,14 +40,15 @@ export interface ForwarderOptions {
 const MAX_ANSWER_BYTES = 64 * 1024
 // Longest nap of the worker between checks; a due time further out is re-read after it.
 const MAX_NAP_MS = 60_000
-const DAY_MS = 24 * 3600_000
 
 /**
  * Forwards verified webhooks over the overlay: the request handler commits each one to the
  * queue and makes the first attempt itself (answering with the receiver's status when it comes
  * in time); a worker retries the rest on the schedule with jitter, and on start resumes what a
  * stop or crash left. 2xx is delivered; 3xx, 408, 429, 5xx and no answer are retried; any other
- * 4xx is the receiver's final word (`rejected`).
+ * 4xx is the receiver's final word (`rejected`). Delivered webhooks are purged past
+ * `retentionS`; at `maxPending` unsettled webhooks a new one is refused (ZH_OUTBOX_FULL), never
+ * one already queued dropped.
  *
  * @example
  * ```ts
@@ -58,9 +60,12 @@ const DAY_MS = 24 * 3600_000
 export function createForwarder(options: ForwarderOptions) {
   const { queue, dispatcher, config, log } = options
   const concurrency = options.concurrency ?? 8
+  const retentionMs = (config.retentionS ?? FORWARD_DEFAULTS.retentionS) * 1000
+  const maxPending = config.maxPending ?? FORWARD_DEFAULTS.maxPending
   const stopping = new AbortController()
   const running = new Set<Promise<unknown>>()
   let timer: NodeJS.Timeout | undefined
+  let purging: NodeJS.Timeout | undefined
   let closed = false
 
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -187,23 +192,36 @@ export function createForwarder(options: ForwarderOptions) {
     timer = setTimeout(pump, ms)
   }
 
+  function purge(): void {
+    try {
+      const purged = queue.purgeDelivered(Date.now() - retentionMs)
+      if (purged > 0) log.info({ purged, retentionS: retentionMs / 1000 }, 'gateway queue purged')
+    } catch (err) {
+      // Rows past their retention only wait for the next purge; nothing accepted is at stake.
+      log.warn({ err: (err as Error).message }, 'gateway queue purge failed')
+    }
+  }
+
   return {
     /** Resumes webhooks a previous run left pending or in flight, and starts the worker. */
     start(): number {
-      queue.purgeDelivered(Date.now() - 7 * DAY_MS)
+      purge()
+      purging = setInterval(purge, purgeIntervalMs(retentionMs))
+      purging.unref()
       const resumed = queue.resume(Date.now())
       if (resumed > 0) log.info({ resumed }, 'gateway resuming queued webhooks')
       schedule()
       return resumed
     },
     /**
-     * Commits a verified webhook (throws if the queue cannot) and makes its first attempt,
-     * waiting at most the configured timeout for the receiver's answer.
+     * Commits a verified webhook (throws if the queue cannot, ZH_OUTBOX_FULL when it holds
+     * `maxPending`) and makes its first attempt, waiting at most the configured timeout for the
+     * receiver's answer.
      */
     async accept(
       w: Pick<QueuedWebhook, 'id' | 'route' | 'url' | 'headers' | 'body' | 'replayKeys'>,
     ): Promise<ForwardOutcome> {
-      const queued = queue.add(w, Date.now())
+      const queued = queue.add(w, Date.now(), maxPending)
       const { answer, state } = await track(run(queued, config.timeoutMs))
       const final = state === 'delivered' || state === 'rejected'
       return final && typeof answer !== 'string'
@@ -214,6 +232,7 @@ export function createForwarder(options: ForwarderOptions) {
     async close(): Promise<void> {
       closed = true
       if (timer) clearTimeout(timer)
+      clearInterval(purging)
       stopping.abort()
       await Promise.allSettled([...running])
     },

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { ZhError } from '../errors.js'
 
 /**
  * Where a forwarded webhook is. `rejected`: the receiver answered a definitive 4xx; `failed`:
@@ -50,7 +51,23 @@ CREATE TABLE IF NOT EXISTS zh_gateway_queue (
   last_status INTEGER,
   last_error TEXT
 );
-CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);`
+CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);
+CREATE TABLE IF NOT EXISTS zh_gateway_unsettled (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  n INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO zh_gateway_unsettled (id, n)
+  SELECT 0, count(*) FROM zh_gateway_queue WHERE state IN ('pending', 'in-flight');
+CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_insert AFTER INSERT ON zh_gateway_queue
+  WHEN NEW.state IN ('pending', 'in-flight')
+  BEGIN UPDATE zh_gateway_unsettled SET n = n + 1; END;
+CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_update AFTER UPDATE OF state ON zh_gateway_queue
+  BEGIN UPDATE zh_gateway_unsettled
+    SET n = n + (NEW.state IN ('pending', 'in-flight')) - (OLD.state IN ('pending', 'in-flight'));
+  END;
+CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_delete AFTER DELETE ON zh_gateway_queue
+  WHEN OLD.state IN ('pending', 'in-flight')
+  BEGIN UPDATE zh_gateway_unsettled SET n = n - 1; END;`
 
 interface Row {
   id: string
@@ -100,10 +117,14 @@ export function openForwardQueue(file: string) {
   db.pragma('journal_mode = WAL')
   // Accepted means on disk: a power cut after the 202 must not lose the webhook.
   db.pragma('synchronous = FULL')
-  db.exec(SCHEMA)
+  // Triggers keep the unsettled count with each write, so the cap reads one row instead of
+  // counting up to 100,000 rows per webhook; a queue from before the count is counted once.
+  db.transaction(() => db.exec(SCHEMA)).immediate()
+  // Inserts nothing when `maxPending` webhooks are unsettled: the check and the write are one.
   const insert = db.prepare(`INSERT INTO zh_gateway_queue
     (id, route, url, headers, body, replay_keys, state, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, 'in-flight', ?, ?)`)
+    SELECT ?, ?, ?, ?, ?, ?, 'in-flight', ?, ? FROM zh_gateway_unsettled WHERE n < ?`)
+  const unsettled = db.prepare(`SELECT n FROM zh_gateway_unsettled`).pluck()
   const due = db.prepare(`SELECT * FROM zh_gateway_queue
     WHERE state = 'pending' AND next_at <= ? ORDER BY next_at LIMIT ?`)
   const claim = db.prepare(
@@ -118,14 +139,21 @@ export function openForwardQueue(file: string) {
   })
 
   return {
-    /** Commits a new webhook as in flight: its first attempt is made by the caller. */
+    /**
+     * Commits a new webhook as in flight: its first attempt is made by the caller. Throws
+     * ZH_OUTBOX_FULL, storing nothing, when `maxPending` webhooks are pending or in flight.
+     */
     add(
       w: Pick<QueuedWebhook, 'id' | 'route' | 'url' | 'headers' | 'body' | 'replayKeys'>,
       now: number,
+      maxPending = Number.MAX_SAFE_INTEGER,
     ): QueuedWebhook {
       const headers = JSON.stringify(w.headers)
       const keys = JSON.stringify(w.replayKeys)
-      insert.run(w.id, w.route, w.url, headers, w.body, keys, now, now)
+      const args = [w.id, w.route, w.url, headers, w.body, keys, now, now, maxPending]
+      if (insert.run(...args).changes === 0) {
+        throw new ZhError('ZH_OUTBOX_FULL', `${maxPending} webhooks pending`)
+      }
       return {
         ...w,
         state: 'in-flight',
@@ -172,6 +200,8 @@ export function openForwardQueue(file: string) {
       for (const { state, n } of rows) counts[state] = n
       return counts
     },
+    /** How many webhooks are pending or in flight. */
+    pendingCount: (): number => unsettled.get() as number,
     /** Deletes delivered webhooks last updated before `before` (failed and rejected stay). */
     purgeDelivered(before: number): number {
       return db

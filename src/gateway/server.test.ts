@@ -14,6 +14,7 @@ const SECRET = 'github-secret'
 const quiet: ForwardLog = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
 let dir: string
+let config: GatewayConfig
 let gateway: RunningGateway
 let agent: MockAgent
 let server: { cert: string; key: string }
@@ -25,7 +26,7 @@ beforeAll(async () => {
   client = await certificateFor('provider') // self-signed: it is also the client CA
   agent = new MockAgent()
   agent.disableNetConnect()
-  const config: GatewayConfig = {
+  config = {
     listen: { host: '127.0.0.1', port: 0 },
     tls: { cert: server.cert, key: server.key, ca: client.cert },
     state: join(dir, 'state'),
@@ -125,5 +126,34 @@ describe('gateway listener (HTTPS, mTLS on)', () => {
     const { accepted, id } = res.json as { accepted: boolean; id: string }
     expect(accepted).toBe(true)
     expect(id).toMatch(/^gw_/)
+  })
+})
+
+describe('gateway listener with a full forward queue', () => {
+  it('answers 503 ZH_OUTBOX_FULL, never 2xx, for a webhook it could not store', async () => {
+    const full = await startGateway({
+      config: {
+        ...config,
+        state: join(dir, 'state-full'),
+        forward: { timeoutMs: 2000, delaysMs: [0, 60_000], maxAttempts: 2, maxPending: 1 },
+      },
+      dispatcher: agent,
+      log: quiet,
+    })
+    const previous = gateway
+    gateway = full
+    try {
+      agent
+        .get('http://jenkins-webhook')
+        .intercept({ path: '/hook', method: 'POST' })
+        .reply(502, '')
+      expect((await post('/github', '{"q":1}')).status).toBe(202) // stored, pending a retry
+      const refused = await post('/github', '{"q":2}')
+      expect(refused.status).toBe(503)
+      expect(code(refused.json)).toBe('ZH_OUTBOX_FULL')
+    } finally {
+      gateway = previous
+      await full.close()
+    }
   })
 })

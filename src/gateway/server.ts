@@ -97,12 +97,15 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       } catch (err) {
         // Not stored, so not accepted: let the provider's retry pass the replay check.
         await forget(verified.replayKeys).catch(() => undefined)
+        // A full queue is the sender's to hear about (503, retry later), not a fault of ours.
+        if (isZhError(err, 'ZH_OUTBOX_FULL')) throw err
         throw new ZhError('ZH_GATEWAY_QUEUE_FAILED', undefined, { cause: err })
       }
       answer = toAnswer(outcome, id)
     } catch (err) {
       code = publicCode(err)
-      if (isZhError(err, 'ZH_GATEWAY_QUEUE_FAILED')) code = err.code
+      if (isZhError(err, 'ZH_GATEWAY_QUEUE_FAILED') || isZhError(err, 'ZH_OUTBOX_FULL'))
+        code = err.code
       if (code === 'ZH_INTERNAL' || code === 'ZH_GATEWAY_QUEUE_FAILED') {
         log.error({ route: entry?.route.path, err: describe(err) }, 'gateway request failed')
       }

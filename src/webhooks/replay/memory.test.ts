@@ -1,7 +1,12 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryReplayStore } from './memory.js'
 
 describe('memory replay store', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+    vi.restoreAllMocks()
+  })
+
   it('says new once, then repeat until expiry', async () => {
     const store = createMemoryReplayStore()
     expect(await store.checkAndRemember('k', 110, 100)).toBe(true)
@@ -44,5 +49,35 @@ describe('memory replay store', () => {
     expect(() => createMemoryReplayStore({ maxEntries: 0 })).toThrow(
       expect.objectContaining({ code: 'ZH_WEBHOOK_OPTIONS_INVALID' }),
     )
+  })
+
+  it('drops expired ids on a timer, so a store that goes quiet frees them', async () => {
+    vi.useFakeTimers({ now: 1_000_000_000 }) // Unix second 1,000,000
+    const store = createMemoryReplayStore({ purgeIntervalMs: 60_000 })
+    // Recorded under a verifier clock at second 50, so only the timer (on the wall clock) can
+    // drop `old` before that clock reaches its expiry.
+    await store.checkAndRemember('old', 100, 50)
+    await store.checkAndRemember('live', 1_000_300, 50)
+    vi.advanceTimersByTime(59_999)
+    expect(await store.checkAndRemember('old', 100, 50)).toBe(false)
+    vi.advanceTimersByTime(1)
+    expect(await store.checkAndRemember('live', 1_000_300, 50)).toBe(false)
+    expect(await store.checkAndRemember('old', 100, 50)).toBe(true)
+    expect(vi.getTimerCount()).toBe(1)
+    await store.close()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('never keeps the process alive with its timer, and refuses a bad interval', async () => {
+    const spy = vi.spyOn(globalThis, 'setInterval')
+    const store = createMemoryReplayStore()
+    const timer = spy.mock.results[0]?.value as NodeJS.Timeout
+    expect(timer.hasRef()).toBe(false)
+    await store.close()
+    for (const purgeIntervalMs of [0, -1, 1.5]) {
+      expect(() => createMemoryReplayStore({ purgeIntervalMs })).toThrow(
+        expect.objectContaining({ code: 'ZH_WEBHOOK_OPTIONS_INVALID' }),
+      )
+    }
   })
 })

@@ -5,12 +5,15 @@ import { nowSeconds, type ReplayStore } from './store.js'
 export interface MemoryReplayOptions {
   /** Most ids kept at once; default 100,000. */
   readonly maxEntries?: number
+  /** Expired ids are also dropped every this many ms, so a quiet store frees them; default 10 min. */
+  readonly purgeIntervalMs?: number
 }
 
 /**
  * An in-process replay store: bounded, with per-key expiry. When full it evicts the entry that
  * expires first, so expired ids always go before live ones; only a flood of *verified* messages
- * can fill it, since ids are recorded after the signature checks. Use the SQLite store when
+ * can fill it, since ids are recorded after the signature checks. Expired ids also go on a timer
+ * (which never keeps the process alive; `close()` stops it). Use the SQLite store when
  * several processes receive the same webhooks, or when ids must survive a restart.
  *
  * @example
@@ -23,6 +26,10 @@ export function createMemoryReplayStore(options: MemoryReplayOptions = {}): Repl
   const max = options.maxEntries ?? 100_000
   if (!Number.isInteger(max) || max < 1) {
     throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'maxEntries must be a positive integer')
+  }
+  const purgeIntervalMs = options.purgeIntervalMs ?? 600_000
+  if (!Number.isSafeInteger(purgeIntervalMs) || purgeIntervalMs < 1) {
+    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'purgeIntervalMs must be a positive integer')
   }
   const expiries = new Map<string, number>()
   const heap = new ExpiryHeap()
@@ -39,6 +46,9 @@ export function createMemoryReplayStore(options: MemoryReplayOptions = {}): Repl
     }
     if (kept) heap.push(kept.key, kept.expiresAt)
   }
+
+  const timer = setInterval(() => evict(nowSeconds()), purgeIntervalMs)
+  timer.unref()
 
   return {
     checkAndRemember(key, expiresAt, now = nowSeconds()) {
@@ -57,6 +67,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions = {}): Repl
       return Promise.resolve()
     },
     close() {
+      clearInterval(timer)
       expiries.clear()
       heap.rebuild(expiries)
       return Promise.resolve()

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createSqliteReplayStore } from './sqlite.js'
 
 describe('sqlite replay store', () => {
@@ -13,6 +13,8 @@ describe('sqlite replay store', () => {
     return join(dir, 'replay.db')
   }
   afterEach(() => {
+    vi.useRealTimers()
+    vi.restoreAllMocks()
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
   })
 
@@ -54,6 +56,36 @@ describe('sqlite replay store', () => {
     await store.close()
     expect(db.open).toBe(true)
     db.close()
+  })
+
+  it('purges expired rows on a timer too, so a store that goes quiet empties', async () => {
+    vi.useFakeTimers({ now: 1_000_000_000 }) // Unix second 1,000,000
+    const db = new Database(':memory:')
+    const rows = () => db.prepare('SELECT key FROM zh_webhook_replay ORDER BY key').pluck().all()
+    const store = createSqliteReplayStore({ database: db, purgeIntervalMs: 60_000 })
+    await store.checkAndRemember('old', 1_000_030, 1_000_000)
+    await store.checkAndRemember('live', 1_000_300, 1_000_000)
+    vi.advanceTimersByTime(59_999)
+    expect(rows()).toEqual(['live', 'old'])
+    vi.advanceTimersByTime(1)
+    expect(rows()).toEqual(['live'])
+    expect(vi.getTimerCount()).toBe(1)
+    await store.close()
+    expect(vi.getTimerCount()).toBe(0)
+    db.close()
+  })
+
+  it('never keeps the process alive with its timer, and refuses a bad interval', async () => {
+    const spy = vi.spyOn(globalThis, 'setInterval')
+    const store = createSqliteReplayStore({ database: ':memory:' })
+    const timer = spy.mock.results[0]?.value as NodeJS.Timeout
+    expect(timer.hasRef()).toBe(false)
+    await store.close()
+    for (const purgeIntervalMs of [0, -1, 1.5]) {
+      expect(() => createSqliteReplayStore({ database: ':memory:', purgeIntervalMs })).toThrow(
+        expect.objectContaining({ code: 'ZH_WEBHOOK_OPTIONS_INVALID' }),
+      )
+    }
   })
 
   it('reports a failing database as ZH_WEBHOOK_REPLAY_STORE_FAILED, and refuses odd table names', async () => {

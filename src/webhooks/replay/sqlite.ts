@@ -10,6 +10,8 @@ export interface SqliteReplayOptions {
   readonly table?: string
   /** Delete expired rows every this many recorded ids; default 1000. */
   readonly purgeEvery?: number
+  /** Also delete them every this many ms, so a store that goes quiet empties; default 10 min. */
+  readonly purgeIntervalMs?: number
 }
 
 /** A SQLite replay store, with `purge()` to delete expired rows on demand. */
@@ -21,7 +23,8 @@ export interface SqliteReplayStore extends ReplayStore {
 /**
  * A replay store in SQLite: the id is the primary key, so concurrent receivers sharing the file
  * (WAL, busy timeout) agree on which one saw an id first. One statement checks and records,
- * taking over a row only when it has expired. Expired rows are purged as ids are recorded.
+ * taking over a row only when it has expired. Expired rows are purged as ids are recorded and
+ * on a timer (which never keeps the process alive; `close()` stops it).
  *
  * @example
  * ```ts
@@ -35,6 +38,10 @@ export function createSqliteReplayStore(options: SqliteReplayOptions): SqliteRep
     throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'table must be a plain SQL identifier')
   }
   const purgeEvery = options.purgeEvery ?? 1000
+  const purgeIntervalMs = options.purgeIntervalMs ?? 600_000
+  if (!Number.isSafeInteger(purgeIntervalMs) || purgeIntervalMs < 1) {
+    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'purgeIntervalMs must be a positive integer')
+  }
   const owned = typeof options.database === 'string'
   const db = typeof options.database === 'string' ? open(options.database) : options.database
   db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
@@ -50,6 +57,15 @@ export function createSqliteReplayStore(options: SqliteReplayOptions): SqliteRep
   const remove = db.prepare(`DELETE FROM ${table} WHERE key = ?`)
   const purge = db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`)
   let recorded = 0
+  const timer = setInterval(() => {
+    try {
+      purge.run(nowSeconds())
+    } catch {
+      // A busy or closed database: the next purge tries again, and a real fault shows on the
+      // next checkAndRemember, which has a caller to tell.
+    }
+  }, purgeIntervalMs)
+  timer.unref()
 
   const guard = <T>(work: () => T): Promise<T> => {
     try {
@@ -74,6 +90,7 @@ export function createSqliteReplayStore(options: SqliteReplayOptions): SqliteRep
       return guard(() => purge.run(now).changes)
     },
     close() {
+      clearInterval(timer)
       return guard(() => {
         // A shared handle belongs to the caller; only a database this store opened is closed.
         if (owned && db.open) db.close()

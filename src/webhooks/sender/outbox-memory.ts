@@ -15,8 +15,13 @@ export function createMemoryOutbox(): OutboxStore {
   const messages = new Map<string, OutboxMessage & { updatedAt: number }>()
   const attempts = new Map<string, AttemptRecord[]>()
   const disabled = new Set<string>()
+  // Kept as states change, so the sender's cap costs nothing however full the outbox is.
+  let unsettled = 0
   const put = (id: string, change: Partial<OutboxMessage>, now: number): void => {
-    messages.set(id, { ...messages.get(id)!, ...change, updatedAt: now })
+    const before = messages.get(id)!
+    const after = { ...before, ...change, updatedAt: now }
+    unsettled += Number(!SETTLED.has(after.state)) - Number(!SETTLED.has(before.state))
+    messages.set(id, after)
   }
   const pendingOf = () => [...messages.values()].filter((m) => m.state === 'pending')
   const strip = ({ updatedAt: _, ...m }: OutboxMessage & { updatedAt: number }): OutboxMessage => m
@@ -35,6 +40,7 @@ export function createMemoryOutbox(): OutboxStore {
         lastStatus: null,
         lastError: null,
       })
+      unsettled++
       return Promise.resolve(true)
     },
     claimDue(now, limit) {
@@ -104,6 +110,7 @@ export function createMemoryOutbox(): OutboxStore {
       for (const m of messages.values()) counts[m.state]++
       return Promise.resolve(counts)
     },
+    pendingCount: () => Promise.resolve(unsettled),
     purge(before) {
       let gone = 0
       for (const m of [...messages.values()]) {

@@ -45,9 +45,15 @@ export interface SenderOptions {
   readonly clock?: SenderClock
   /**
    * How long delivered, failed and disabled messages (and their attempt logs) stay in the
-   * outbox, in ms; default 7 days; `false` keeps them forever. Purged hourly.
+   * outbox, in ms; default 7 days; `false` keeps them forever. Purged hourly, or every quarter
+   * of a retention shorter than 4 h (at least every second).
    */
   readonly retainMs?: number | false
+  /**
+   * Most messages not yet settled (pending or in flight) the outbox may hold; default 100,000.
+   * At the cap `send()` rejects with ZH_OUTBOX_FULL: nothing accepted is ever dropped for room.
+   */
+  readonly maxPending?: number
   /** In [0, 1), for the jitter; injectable for tests. */
   readonly random?: () => number
 }
@@ -63,7 +69,10 @@ export interface OutgoingMessage {
 
 /** A durable webhook sender. */
 export interface Sender {
-  /** Writes the message to the outbox (before any attempt) and resolves its id. */
+  /**
+   * Writes the message to the outbox (before any attempt) and resolves its id. Rejects with
+   * ZH_OUTBOX_FULL, storing nothing, when `maxPending` messages are still to be delivered.
+   */
   send(message: OutgoingMessage): Promise<string>
   on<E extends keyof SenderEvents>(event: E, listener: (event: SenderEvents[E]) => void): Sender
   off<E extends keyof SenderEvents>(event: E, listener: (event: SenderEvents[E]) => void): Sender
@@ -114,6 +123,7 @@ export function createSender(options: SenderOptions): Sender {
   }
   const retainMs =
     options.retainMs === false ? false : positive(options.retainMs ?? 7 * 86_400_000, 'retainMs')
+  const maxPending = positive(options.maxPending ?? 100_000, 'maxPending')
   const events = new EventEmitter()
   const worker = createWorker({
     store,
@@ -125,6 +135,8 @@ export function createSender(options: SenderOptions): Sender {
 
   const stopRetention =
     retainMs === false ? () => undefined : scheduleRetention(store, retainMs, clock, options.log)
+  // The send between its count and its insert: two sends that both saw room must not both take it.
+  let admitting: Promise<void> | undefined
 
   const sender: Sender = {
     store,
@@ -144,8 +156,21 @@ export function createSender(options: SenderOptions): Sender {
       if (body.length > maxBodyBytes)
         throw new ZhError('ZH_SENDER_BODY_TOO_LARGE', `${body.length} bytes`)
       await worker.ready
-      if (await store.isDisabled(endpoint)) throw new ZhError('ZH_SENDER_ENDPOINT_DISABLED')
-      await store.enqueue({ id, endpoint, type, body, now, nextAt: now + context.schedule[0]! })
+      while (admitting) await admitting
+      let admitted!: () => void
+      admitting = new Promise((resolve) => (admitted = resolve))
+      try {
+        if (await store.isDisabled(endpoint)) throw new ZhError('ZH_SENDER_ENDPOINT_DISABLED')
+        if ((await store.pendingCount()) < maxPending) {
+          await store.enqueue({ id, endpoint, type, body, now, nextAt: now + context.schedule[0]! })
+        } else if (!(await store.get(id))) {
+          // Refused, not evicted: what the outbox accepted stays; the caller sends this later.
+          throw new ZhError('ZH_OUTBOX_FULL', `${maxPending} messages pending`)
+        }
+      } finally {
+        admitting = undefined
+        admitted()
+      }
       worker.kick()
       return id
     },

@@ -79,6 +79,8 @@ export interface OutboxStore {
   get(id: string): Promise<OutboxMessage | undefined>
   attempts(id: string): Promise<AttemptRecord[]>
   counts(): Promise<Record<MessageState, number>>
+  /** How many messages are not settled yet (pending or in flight); cheap, for the sender's cap. */
+  pendingCount(): Promise<number>
   /** Deletes settled messages (and their attempts) last updated before `before`; resolves how many. */
   purge(before: number): Promise<number>
   close(): Promise<void>
