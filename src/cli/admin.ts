@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import { ZhError } from '../errors.js'
+import { duration } from '../controller/ops/duration.js'
 import { ControllerClient } from '../sdk/controller-client.js'
 import { loadIdentity, type IdentityFile } from '../sdk/identity-file.js'
 import { certificateExpiry } from '../sdk/renewal.js'
@@ -57,10 +58,7 @@ export function adminExpiryWarning(
   const left = expiry - now
   if (left >= ADMIN_NOTICE_MS) return undefined
   const when = new Date(expiry).toISOString()
-  const state =
-    left <= 0
-      ? `expired at ${when}`
-      : `expires at ${when} (in ${Math.max(1, Math.floor(left / 86_400_000))} days)`
+  const state = left <= 0 ? `expired at ${when}` : `expires at ${when} (in ${duration(left)})`
   return `WARN admin certificate ${path} ${state}; run \`zerohook admin renew --admin ${path}\``
 }
 

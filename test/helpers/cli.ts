@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 
 /** The built CLI, exactly what `npx zerohook` runs. */
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js')
@@ -60,14 +61,24 @@ process.once('exit', () => {
 })
 
 /** Starts `zerohook ARGS` in the background, collecting its JSON log lines from stdout. */
-export function startDaemon(args: string[]): Daemon {
-  return startProcess([CLI, ...args])
+export function startDaemon(args: string[], env?: NodeJS.ProcessEnv): Daemon {
+  return startProcess([CLI, ...args], { env })
 }
 
-/** Starts `node ARGV` in the background (stopped by stopAllDaemons), collecting its JSON lines. */
-export function startProcess(argv: string[]): Daemon {
+/**
+ * Starts `node ARGV` in the background (stopped by stopAllDaemons), collecting its JSON lines;
+ * `stdin: true` leaves its standard input open for the test to write to.
+ */
+export function startProcess(
+  argv: string[],
+  opts: { stdin?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Daemon {
   const args = argv
-  const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+  // stdout and stderr are pipes whatever stdin is.
+  const child = spawn(process.execPath, argv, {
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  }) as ChildProcess & { stdout: Readable; stderr: Readable }
   const lines: Record<string, unknown>[] = []
   const waiters = new Set<() => void>()
   let stderr = ''

@@ -23,8 +23,14 @@ export interface TestNetwork {
   cleanup(): Promise<void>
 }
 
-/** Starts a controller and `routers` routers (each waits until its control channel is up). */
-export async function startNetwork(routers = 1): Promise<TestNetwork> {
+/**
+ * Starts a controller and `routers` routers (each waits until its control channel is up);
+ * `init` and `run` are extra flags of `controller init` and `controller run` (lifetimes, say).
+ */
+export async function startNetwork(
+  routers = 1,
+  flags: { init?: string[]; run?: string[] } = {},
+): Promise<TestNetwork> {
   const { dir, cleanup } = await tempDir('zh-net-')
   const init = await runCli([
     'controller',
@@ -33,9 +39,16 @@ export async function startNetwork(routers = 1): Promise<TestNetwork> {
     join(dir, 'ctl'),
     '--listen',
     '127.0.0.1:0',
+    ...(flags.init ?? []),
   ])
   if (init.code !== 0) throw new Error(init.stderr)
-  const controller = startDaemon(['controller', 'run', '--dir', join(dir, 'ctl')])
+  const controller = startDaemon([
+    'controller',
+    'run',
+    '--dir',
+    join(dir, 'ctl'),
+    ...(flags.run ?? []),
+  ])
   await controller.waitFor((l) => l.msg === 'controller listening')
   const admin = <T>(...args: string[]) => cliJson<T>([...args, '--dir', join(dir, 'ctl')])
   const net: TestNetwork = {
@@ -89,11 +102,13 @@ export async function startNetwork(routers = 1): Promise<TestNetwork> {
 }
 
 /** A TypeScript fixture run as a real process (`node --import tsx`), with its JSON lines. */
-export function startFixture(script: string, args: string[]): Daemon {
-  return startProcess([
-    '--import',
-    'tsx',
-    resolve(import.meta.dirname, '../fixtures', script),
-    ...args,
-  ])
+export function startFixture(
+  script: string,
+  args: string[],
+  opts: { stdin?: boolean } = {},
+): Daemon {
+  return startProcess(
+    ['--import', 'tsx', resolve(import.meta.dirname, '../fixtures', script), ...args],
+    opts,
+  )
 }

@@ -1,6 +1,6 @@
 import { applyChange } from '../changes.js'
 import type { ControllerContext } from '../context.js'
-import { deleteEntity, insertEntity, type AttributedEntity } from '../model/entities.js'
+import { deleteEntity, getEntity, insertEntity, type AttributedEntity } from '../model/entities.js'
 import { checkAttributes, checkName } from '../policy/names.js'
 import { issueEnrollToken, type IssuedToken } from './tokens.js'
 
@@ -24,4 +24,19 @@ export function removeRouter(ctx: ControllerContext, ref: string): AttributedEnt
     scope.revoke(gone.id)
     return gone
   })
+}
+
+/**
+ * Issues a new one-time enrollment token for an existing router (the previous unused one stops
+ * working): how a router whose certificate expired, say after the machine was off for longer
+ * than its lifetime, is enrolled again (`zerohook router run --enroll`).
+ */
+export async function reissueRouterToken(
+  ctx: ControllerContext,
+  ref: string,
+): Promise<IssuedToken> {
+  const router = getEntity(ctx.db, 'routers', ref)
+  const token = await issueEnrollToken(ctx, router.id, 'router')
+  ctx.log.info({ router: router.id, name: router.name }, 'router enrollment token issued')
+  return token
 }

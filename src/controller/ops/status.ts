@@ -4,6 +4,7 @@ import type { ControllerContext } from '../context.js'
 import { latestCertificates, type LatestCertificate } from '../model/certificates.js'
 import { listEntities } from '../model/entities.js'
 import { listIdentities } from '../model/identities.js'
+import { duration } from './duration.js'
 
 /** What holds a certificate: the CA, the controller, a router, an endpoint or admin identity. */
 export type CertificateKind = 'ca' | 'controller' | 'router' | 'endpoint' | 'admin'
@@ -43,8 +44,9 @@ const NOTICE_MS = 30 * DAY_MS
 
 /**
  * Why a certificate needs attention, if it does: expired; for one that renews itself, still not
- * renewed a twelfth of its life after renewal was due (two thirds in); for the CA and admin
- * identities, which a person renews, expiring within 30 days (or a third of its life if shorter).
+ * renewed a twelfth of its life after renewal was due (two thirds in: a 30-day certificate is
+ * always within 30 days of its end, so that alone says nothing); for the CA and admin
+ * identities, which a person renews, expiring within 30 days.
  */
 export function certificateWarning(
   c: { notBefore: number; notAfter: number; renewsItself: boolean },
@@ -60,14 +62,8 @@ export function certificateWarning(
       return `not renewed although due since ${new Date(due).toISOString()}; expires at ${when}`
     return undefined
   }
-  if (left < Math.min(NOTICE_MS, life / 3)) return `expires at ${when} (in ${duration(left)})`
+  if (left < NOTICE_MS) return `expires at ${when} (in ${duration(left)})`
   return undefined
-}
-
-function duration(ms: number): string {
-  if (ms >= 2 * DAY_MS) return `${Math.floor(ms / DAY_MS)} days`
-  if (ms >= 2 * 3600_000) return `${Math.floor(ms / 3600_000)} hours`
-  return `${Math.max(1, Math.floor(ms / 1000))} s`
 }
 
 /**
