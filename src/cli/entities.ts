@@ -8,7 +8,7 @@ interface EntityKind {
   /** CLI group and JSON key: 'service' or 'router'. */
   key: 'service' | 'router'
   path: string
-  /** Routers get a one-time enrollment token at creation. */
+  /** Routers get a one-time enrollment token at creation, and a new one with `token`. */
   enrolls: boolean
   canUpdate: boolean
 }
@@ -19,7 +19,10 @@ const columns: Column<AttributedEntity>[] = [
   ['ATTRIBUTES', (e) => e.attributes.map((a) => `#${a}`).join(',')],
 ]
 
-/** `zerohook service ...` and `zerohook router ...` (create, list, show, update, delete). */
+/**
+ * `zerohook service ...` and `zerohook router ...` (create, list, show, update, delete; and
+ * token, for a router to enroll again).
+ */
 export function entityCommands(program: Command, kind: EntityKind, description: string): Command {
   const group = program.command(kind.key).description(description)
   const plural = `${kind.key}s`
@@ -55,6 +58,31 @@ export function entityCommands(program: Command, kind: EntityKind, description: 
         process.stdout.write(`enrollment token (use once):\n${r.enrollment.token}\n`)
     })
   })
+
+  if (kind.enrolls) {
+    withAdminOptions(group.command('token <name>'))
+      .description(
+        `Issue a new one-time enrollment token for a ${kind.key} (to enroll it again, e.g. after its certificate expired)`,
+      )
+      .option('--out <file>', 'write the token to this file (mode 0600) instead of stdout')
+      .action(async (name: string, opts: AdminOptions & { out?: string }) => {
+        const r = await (
+          await adminClient(opts)
+        ).call<{ enrollment: { token: string; expiresAt: string } }>(
+          'POST',
+          `${one(name)}/enrollment`,
+        )
+        if (opts.out) await writeSecretFile(opts.out, `${r.enrollment.token}\n`)
+        emit(
+          opts.json,
+          opts.out ? { enrollment: { file: opts.out, expiresAt: r.enrollment.expiresAt } } : r,
+          () =>
+            process.stdout.write(
+              opts.out ? `enrollment token written to ${opts.out}\n` : `${r.enrollment.token}\n`,
+            ),
+        )
+      })
+  }
 
   withAdminOptions(group.command('list'))
     .description(`List ${plural}`)

@@ -26,9 +26,18 @@ const SILENCE_MS = 35_000
  * event stream open and hands each line on. Reconnects with jittered exponential backoff for as
  * long as the router runs; while the controller is away, the router keeps relaying with the
  * grants and revocations it has.
+ *
+ * Every connection is made with the router's current certificate. `reconnect()` (after a
+ * renewal) opens a new stream before it lets the old one go, so no pushed change falls between
+ * them; a change that arrives on both is applied twice, which is harmless, and the `hello`
+ * that opens every stream carries all active revocations anyway.
+ *
+ * @example
+ * const control = startControlClient(() => identity.current, { address, onLine, onState, log })
+ * identity.on('renewed', () => control.reconnect())
  */
 export function startControlClient(
-  identity: IdentityFile,
+  identity: () => IdentityFile,
   opts: {
     address: () => string
     /** The status body posted on connect (default: just the address). */
@@ -37,25 +46,36 @@ export function startControlClient(
     onState: (up: boolean) => void
     log: Logger
   },
-): { close(): void } {
+): { reconnect(): void; close(): void } {
   let stopped = false
   let attempt = 0
-  let current: ClientRequest | undefined
   let timer: NodeJS.Timeout | undefined
-  const tls = { ca: identity.ca, cert: identity.certificate, key: identity.key }
+  /** Streams are numbered as they are started: a newer one that comes up supersedes the rest. */
+  let started = 0
+  let active: { seq: number; req: ClientRequest; cert: string } | undefined
+  const open = new Set<ClientRequest>()
 
   const retry = () => {
     if (stopped) return
+    clearTimeout(timer)
     const delay = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** attempt) * (0.5 + Math.random() / 2)
     attempt++
     timer = setTimeout(() => void connect(), delay)
+    timer.unref()
   }
 
   const connect = async () => {
+    const seq = ++started
+    const id = identity()
+    const tls = { ca: id.ca, cert: id.certificate, key: id.key }
+    // The newest attempt failed: try again, unless a stream with the current certificate is up.
+    const failed = () => {
+      if (seq === started && active?.cert !== identity().certificate) retry()
+    }
     try {
       await requestJson(
-        identity.controller,
-        { mode: 'verified', network: identity.network, ...tls },
+        id.controller,
+        { mode: 'verified', network: id.network, ...tls },
         {
           method: 'POST',
           path: '/v1/router/status',
@@ -64,16 +84,16 @@ export function startControlClient(
       )
     } catch (err) {
       opts.log.warn({ err: (err as Error).message }, 'controller unreachable; retrying')
-      return retry()
+      return failed()
     }
     if (stopped) return
-    const req = https.request(new URL('/v1/router/events', identity.controller), {
+    const req = https.request(new URL('/v1/router/events', id.controller), {
       ...tls,
       minVersion: 'TLSv1.3',
       agent: false,
-      checkServerIdentity: checkServerPrincipal({ network: identity.network, kind: 'controller' }),
+      checkServerIdentity: checkServerPrincipal({ network: id.network, kind: 'controller' }),
     })
-    current = req
+    open.add(req)
     let silence: NodeJS.Timeout | undefined
     const alive = () => {
       clearTimeout(silence)
@@ -86,12 +106,16 @@ export function startControlClient(
         req.destroy(new Error(`controller answered ${res.statusCode}`))
         return
       }
+      if (active && active.seq > seq) return void req.destroy() // a newer one came up first
+      const previous = active
+      active = { seq, req, cert: tls.cert }
       attempt = 0
       opts.onState(true)
       alive()
       const lines = createInterface({ input: res })
       lines.on('error', () => undefined) // readline re-emits the response's 'aborted' error
       lines.on('line', (text) => {
+        if (active?.req !== req) return
         alive()
         try {
           opts.onLine(JSON.parse(text) as ControlLine)
@@ -100,22 +124,34 @@ export function startControlClient(
         }
       })
       res.on('end', () => req.destroy(new Error('control stream ended')))
+      // The new stream is up (its hello comes first): the old one may go now.
+      previous?.req.destroy()
     })
     req.on('error', (err) => opts.log.warn({ err: err.message }, 'control stream failed'))
     req.on('close', () => {
       clearTimeout(silence)
-      opts.onState(false)
-      retry()
+      open.delete(req)
+      if (active?.req === req) {
+        active = undefined
+        opts.onState(false)
+        retry()
+      } else failed()
     })
     req.end()
   }
 
   void connect()
   return {
+    reconnect: () => {
+      if (stopped) return
+      clearTimeout(timer)
+      attempt = 0
+      void connect()
+    },
     close: () => {
       stopped = true
       clearTimeout(timer)
-      current?.destroy()
+      for (const req of open) req.destroy()
     },
   }
 }

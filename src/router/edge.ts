@@ -3,6 +3,7 @@ import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { verifyCertificate } from '../pki/verify.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
+import type { RouterIdentity } from './identity.js'
 
 /** Limits of the edge listener. */
 export interface EdgeLimits {
@@ -17,16 +18,39 @@ export interface EdgePeer {
   socket: tls.TLSSocket
   identityId: string
   fingerprint: string
+  /** When the peer's certificate expires, ms: the session is closed then (TLS never re-checks). */
+  notAfter: number
+}
+
+/** A router of this network at the edge, as its verified certificate names it. */
+export interface EdgeRouter {
+  id: string
+  fingerprint: string
+  notAfter: number
+}
+
+/**
+ * The edge's secure context for an identity. All of it, every time: `setSecureContext` resets
+ * any option it is not given (the CA and the minimum version included) to Node's default.
+ */
+export function edgeTls(identity: IdentityFile): tls.SecureContextOptions {
+  return {
+    cert: identity.certificate,
+    key: identity.key,
+    ca: identity.ca,
+    minVersion: 'TLSv1.3',
+  }
 }
 
 /**
  * The router's only listening port: TLS 1.3, and a client certificate of this network is
  * required in the handshake, so a scanner without one gets no banner and no byte of protocol.
  * After the handshake the certificate is checked again (principal, EKU, revocation) before the
- * connection is handed on.
+ * connection is handed on. A renewed identity is swapped in for the handshakes that follow;
+ * connections already open keep the certificate they were made with.
  */
 export function createEdgeServer(
-  identity: IdentityFile,
+  identity: RouterIdentity,
   opts: {
     limits: EdgeLimits
     isRevoked: (fingerprint: string) => boolean
@@ -35,21 +59,21 @@ export function createEdgeServer(
      * A router of this network connected (verified router certificate, not revoked): true when
      * it became a link. Without this option, router certificates are refused like any stranger.
      */
-    onRouter?: (socket: tls.TLSSocket, routerId: string, fingerprint: string) => boolean
+    onRouter?: (socket: tls.TLSSocket, router: EdgeRouter) => boolean
     onRefused: (reason: string) => void
     log: Logger
   },
 ): tls.Server {
   const server = tls.createServer({
-    cert: identity.certificate,
-    key: identity.key,
-    ca: identity.ca,
+    ...edgeTls(identity.current),
     requestCert: true,
     rejectUnauthorized: true,
-    minVersion: 'TLSv1.3',
     handshakeTimeout: opts.limits.handshakeTimeoutMs,
   })
   server.maxConnections = opts.limits.maxConnections
+  const renewed = (next: IdentityFile) => server.setSecureContext(edgeTls(next))
+  identity.on('renewed', renewed)
+  server.once('close', () => identity.off('renewed', renewed))
   server.on('secureConnection', (socket) => {
     const raw = socket.getPeerCertificate().raw
     const refuse = (reason: string) => {
@@ -59,11 +83,12 @@ export function createEdgeServer(
     if (!raw) return refuse('no-certificate')
     const fingerprint = createHash('sha256').update(raw).digest('hex')
     let principal: { kind: string; id: string }
+    let notAfter: number
     try {
-      principal = verifyCertificate(raw, identity.ca, {
-        network: identity.network,
-        eku: 'clientAuth',
-      }).principal
+      const { ca, network } = identity.current
+      const verified = verifyCertificate(raw, ca, { network, eku: 'clientAuth' })
+      principal = verified.principal
+      notAfter = verified.notAfter.getTime()
     } catch {
       return refuse('certificate')
     }
@@ -72,11 +97,12 @@ export function createEdgeServer(
     // A router certificate only ever opens a link (never an endpoint session), and an endpoint
     // certificate never a link: the kind in the certificate decides, not anything said later.
     if (principal.kind === 'router') {
-      if (!opts.onRouter?.(socket, principal.id, fingerprint)) return refuse('router')
+      if (!opts.onRouter?.(socket, { id: principal.id, fingerprint, notAfter }))
+        return refuse('router')
       return
     }
     if (principal.kind !== 'identity') return refuse('certificate')
-    opts.onPeer({ socket, identityId: principal.id, fingerprint })
+    opts.onPeer({ socket, identityId: principal.id, fingerprint, notAfter })
   })
   // Node only reports a failed or timed-out handshake here; it leaves the socket open (a client
   // that never finishes its handshake would hold a connection slot for ever), so close it.

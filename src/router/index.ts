@@ -7,3 +7,4 @@
  */
 export { startRouter, type RouterOptions, type RunningRouter } from './router.js'
 export type { RouterMetrics } from './metrics.js'
+export type { RouterIdentity } from './identity.js'

@@ -15,10 +15,18 @@ export interface RouterMetrics {
   links: Gauge
   linkRtt: Gauge<'peer'>
   forwarded: Counter<'role'>
+  /** Seconds until the router's own certificate expires; absent without `certificate`. */
+  certificateExpiry?: Gauge<'kind' | 'name'>
 }
 
-/** Creates the router's metrics. */
-export function createRouterMetrics(): RouterMetrics {
+/**
+ * Creates the router's metrics. With `certificate`, `zh_certificate_expiry_seconds` reports
+ * the router's own certificate, read at every scrape (so a renewal shows at once).
+ */
+export function createRouterMetrics(certificate?: {
+  name: string
+  notAfter: () => number
+}): RouterMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'zh_router_' })
   const registers = [registry]
@@ -73,5 +81,18 @@ export function createRouterMetrics(): RouterMetrics {
       labelNames: ['role'],
       registers,
     }),
+    certificateExpiry: certificate
+      ? new Gauge({
+          // The controller's metric of the same name reports every certificate it issued.
+          name: 'zh_certificate_expiry_seconds',
+          help: 'Seconds until the router certificate expires (negative: expired)',
+          labelNames: ['kind', 'name'] as const,
+          registers,
+          collect() {
+            const seconds = (certificate.notAfter() - Date.now()) / 1000
+            this.set({ kind: 'router', name: certificate.name }, seconds)
+          },
+        })
+      : undefined,
   }
 }

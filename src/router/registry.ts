@@ -4,6 +4,8 @@ import type { Channel, Circuit } from '../wire/index.js'
 export interface Session {
   identityId: string
   fingerprint: string
+  /** When its certificate expires, ms: the sweep closes the session then (ZH_CERT_EXPIRED). */
+  notAfter: number
   channel: Channel
   /** Bindings this endpoint holds here, by the endpoint's binding id. */
   bindings: Map<number, Terminator>

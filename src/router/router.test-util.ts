@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import tls from 'node:tls'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
+import type { ControllerSettings } from '../controller/context.js'
 import { startTestController, type TestController } from '../controller/controller.test-util.js'
 import { createRouter } from '../controller/ops/routers.js'
 import { checkServerPrincipal } from '../pki/verify.js'
@@ -23,18 +24,27 @@ export interface RouterBed {
   stop(): Promise<void>
 }
 
-/** Starts the bed; the router's control channel is up when it resolves. */
+/**
+ * Starts the bed; the router's control channel is up when it resolves. `settings` are the
+ * controller's (a short `certTtl` runs the router through several certificate lifetimes).
+ */
 export async function startRouterBed(
-  opts: { limits?: Partial<EdgeLimits> } = {},
+  opts: {
+    limits?: Partial<EdgeLimits>
+    settings?: Partial<ControllerSettings>
+    log?: Logger
+    onRenewed?: (identity: IdentityFile) => void
+  } = {},
 ): Promise<RouterBed> {
-  const c = await startTestController({ network: 'bed' })
+  const c = await startTestController({ network: 'bed', settings: opts.settings })
   const { router: record, enrollment } = await createRouter(c.ctx, { name: 'r1' })
   const identity = await enrollWithToken(enrollment.token)
   const router = await startRouter({
     identity,
     listen: '127.0.0.1:0',
     limits: opts.limits,
-    log: pino({ level: 'silent' }),
+    onRenewed: opts.onRenewed,
+    log: opts.log ?? pino({ level: 'silent' }),
   })
   await router.controlReady
   return {
@@ -87,4 +97,19 @@ export function grantsOf(identity: IdentityFile): Promise<GrantsResponse> {
 /** SHA-256 fingerprint of an identity's certificate. */
 export function certFingerprint(identity: IdentityFile): string {
   return createHash('sha256').update(new X509Certificate(identity.certificate).raw).digest('hex')
+}
+
+/** A pino logger that keeps every line, parsed, for assertions on what was logged. */
+export function capturingLog(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = []
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  )
+  return { log, lines }
+}
+
+/** SHA-256 fingerprint of the certificate the other end of a TLS socket presented. */
+export function peerFingerprint(socket: tls.TLSSocket): string {
+  return createHash('sha256').update(socket.getPeerCertificate().raw).digest('hex')
 }

@@ -4,13 +4,16 @@ import type { Logger } from 'pino'
 import { publicKeyFromJwk } from '../controller/signing-key.js'
 import { parseHostPort } from '../controller/layout.js'
 import { ZhError } from '../errors.js'
-import { inspectCertificate } from '../pki/inspect.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
+import { assertNotExpired } from '../sdk/renewal.js'
 import { startControlClient } from './control.js'
 import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
+import { closeExpired } from './expiry.js'
+import { RouterIdentity } from './identity.js'
 import { createRouterMetrics, type RouterMetrics } from './metrics.js'
 import { Registry } from './registry.js'
 import { resetLegs, type RelayTap } from './relay.js'
+import { startRenewal } from './renewal.js'
 import type { Channel } from '../wire/index.js'
 import { applyChange, dropTerminator } from './revocation.js'
 import { startSession } from './sessions.js'
@@ -32,6 +35,8 @@ export interface RouterOptions {
   limits?: Partial<EdgeLimits>
   /** Sees every relayed chunk (byte counters, and tests proving routers are blind). */
   tap?: RelayTap
+  /** Called with each renewed identity (new certificate and key): save it to its file. */
+  onRenewed?: (identity: IdentityFile) => Promise<void> | void
   log: Logger
 }
 
@@ -43,10 +48,19 @@ export interface RunningRouter {
   registry: Registry
   metrics: RouterMetrics
   links: LinkManager
+  /** The router's own identity, as renewed so far. */
+  identity: RouterIdentity
   /** The routing table the controller pushed last. */
   routes(): RoutingTable
   /** Resolves once the control channel to the controller is up for the first time. */
   controlReady: Promise<void>
+  /** Renews the certificate now (it also happens by itself two thirds into its life). */
+  renew(): Promise<void>
+  /**
+   * Resolves with the error that made the router stop by itself: ZH_CERT_EXPIRED when its
+   * certificate expired before it could be renewed. The router is closed by then.
+   */
+  fatal: Promise<ZhError>
   close(): Promise<void>
 }
 
@@ -54,6 +68,8 @@ export interface RunningRouter {
 const SWEEP_MS = 5_000
 /** Longer than any grant lives (the controller's default is 15 min). */
 const MAX_GRANT_AGE_MS = 24 * 3600_000
+/** How often certificates are checked: peers' for expiry, ours for renewal. */
+const CERT_SWEEP_MS = 1_000
 
 /**
  * Starts a router: the mTLS edge for endpoints, the control channel to the controller, and the
@@ -63,14 +79,22 @@ const MAX_GRANT_AGE_MS = 24 * 3600_000
  * const router = await startRouter({ identity: await loadIdentity('router.json'), listen: '0.0.0.0:4433', log })
  */
 export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
-  const { identity, log } = opts
-  if (identity.kind !== 'router')
+  const { log } = opts
+  if (opts.identity.kind !== 'router')
     throw new ZhError('ZH_CONFIG_INVALID', 'the identity file is not a router identity')
-  const routerId = inspectCertificate(identity.certificate).principal?.id ?? identity.id
+  assertNotExpired(opts.identity)
+  // Everything that presents our certificate reads it from here, so a renewal reaches it.
+  const self = new RouterIdentity(opts.identity)
+  const identity = opts.identity
+  const current = () => self.current
+  const routerId = self.routerId
   const bind = parseHostPort(opts.listen)
   if (!bind) throw new ZhError('ZH_CONFIG_INVALID', `--listen ${opts.listen}: expected HOST:PORT`)
   const registry = new Registry()
-  const metrics = createRouterMetrics()
+  const metrics = createRouterMetrics({
+    name: identity.name,
+    notAfter: () => self.certificate.notAfter.getTime(),
+  })
   const revoked = new Set<string>()
   const check = {
     network: identity.network,
@@ -82,7 +106,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   const table = { routes: {} as RoutingTable }
   // The status reporter starts once the edge listens; until then a link change has no one to tell.
   let kickStatus = (): void => undefined
-  const links: LinkManager = new LinkManager(identity, routerId, {
+  const links: LinkManager = new LinkManager(current, routerId, {
     log,
     metrics,
     isRevoked,
@@ -106,11 +130,11 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       dialer: Parameters<typeof openHostLeg>[2],
     ) => openHostLeg(route, claims, dialer, 0),
   }
-  const edge = createEdgeServer(identity, {
+  const edge = createEdgeServer(self, {
     limits: { ...defaultEdgeLimits, ...opts.limits },
     isRevoked,
     onPeer: (peer) => startSession(peer, deps),
-    onRouter: (socket, peerId, fingerprint) => links.accept(socket, peerId, fingerprint),
+    onRouter: (socket, peer) => links.accept(socket, peer),
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
     log,
   })
@@ -133,9 +157,9 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     services: registry.serviceCounts(),
     load: registry.relays.size + registry.transits.size,
   })
-  const reporter = startStatusReporter(identity, { status, log })
+  const reporter = startStatusReporter(current, { status, log })
   kickStatus = () => reporter.kick()
-  const control = startControlClient(identity, {
+  const control = startControlClient(current, {
     address: () => address,
     status,
     onLine: (line) => {
@@ -166,6 +190,26 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   }, SWEEP_MS)
   sweep.unref()
 
+  // Open sessions keep the connection they have (endpoints move to new ones when they renew);
+  // links are made again with the new certificate and the old ones drain.
+  self.on('renewed', () => {
+    links.renewed()
+    control.reconnect()
+    reporter.kick()
+  })
+  let fail!: (err: ZhError) => void
+  const fatal = new Promise<ZhError>((resolve) => (fail = resolve))
+  const renewal = startRenewal(self, {
+    log,
+    onRenewed: opts.onRenewed,
+    onExpired: (err) => void close().finally(() => fail(err)),
+  })
+  const certSweep = setInterval(() => {
+    closeExpired(registry, links)
+    void renewal.tick()
+  }, CERT_SWEEP_MS)
+  certSweep.unref()
+
   let metricsServer: Server | undefined
   let metricsPort: number | undefined
   if (opts.metricsListen) {
@@ -183,18 +227,12 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     await new Promise<void>((resolve) => metricsServer!.listen(m.port, m.host, resolve))
     metricsPort = (metricsServer.address() as AddressInfo).port
   }
-  log.info({ address, port, router: routerId, metricsPort }, 'router listening')
-  return {
-    address,
-    port,
-    metricsPort,
-    registry,
-    metrics,
-    links,
-    routes: () => table.routes,
-    controlReady,
-    close: async () => {
+  let closing: Promise<void> | undefined
+  const close = () =>
+    (closing ??= (async () => {
       clearInterval(sweep)
+      clearInterval(certSweep)
+      renewal.close()
       reporter.close()
       links.close()
       control.close()
@@ -202,7 +240,25 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       await new Promise<void>((resolve) => edge.close(() => resolve()))
       const m = metricsServer
       if (m) await new Promise<void>((resolve) => m.close(() => resolve()))
-    },
+    })())
+  const { serial, notAfter } = self.certificate
+  log.info(
+    { address, port, router: routerId, metricsPort, serial, notAfter: notAfter.toISOString() },
+    'router listening',
+  )
+  return {
+    address,
+    port,
+    metricsPort,
+    registry,
+    metrics,
+    links,
+    identity: self,
+    routes: () => table.routes,
+    controlReady,
+    renew: () => renewal.tick(true),
+    fatal,
+    close,
   }
 }
 

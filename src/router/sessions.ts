@@ -44,6 +44,7 @@ export function startSession(peer: EdgePeer, deps: SessionDeps): Session {
   const session: Session = {
     identityId: peer.identityId,
     fingerprint: peer.fingerprint,
+    notAfter: peer.notAfter,
     channel,
     bindings: new Map(),
   }

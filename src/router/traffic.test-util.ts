@@ -26,6 +26,15 @@ export async function until(cond: () => boolean, ms = 5000, what = 'condition'):
   }
 }
 
+/** Resolves as `p` does, or throws after `ms` (so a test fails fast instead of timing out). */
+export function within<T>(p: Promise<T>, ms: number, what = 'promise'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} not settled within ${ms} ms`)), ms)
+  })
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer))
+}
+
 /** A service with its bind and dial policies: hosts carry `<name>-host`, dialers `<name>-dial`. */
 export function addService(bed: RouterBed, name: string): void {
   createService(bed.c.ctx, { name, attributes: [name] })
@@ -82,6 +91,42 @@ export async function host(
   const reply = await answer
   if (reply.t !== 'bound') throw new Error(`bind ${service}: ${JSON.stringify(reply)}`)
   return channel
+}
+
+/** Binds `service` on an open hosting channel as binding `id`; resolves with the answer's kind. */
+export async function bindOn(
+  channel: Channel,
+  identity: IdentityFile,
+  service: string,
+  id: number,
+): Promise<RouterMessage['t']> {
+  const grant = await grantFor(identity, service, 'bind')
+  const answer = new Promise<RouterMessage>((resolve) => {
+    const onMessage = (m: Uint8Array) => {
+      const message = decodeRouterMessage(m)
+      if (message.t === 'unbound' || message.id !== id) return
+      channel.off('message', onMessage)
+      resolve(message)
+    }
+    channel.on('message', onMessage)
+  })
+  channel.send(encodeOverlay({ t: 'bind', id, service, grant }))
+  return (await answer).t
+}
+
+/** Dials `service` on an open channel, sends `text`, and resolves with what came back. */
+export async function roundTrip(
+  channel: Channel,
+  identity: IdentityFile,
+  service: string,
+  text: string,
+): Promise<string> {
+  const circuit = await dial(channel, identity, service)
+  const chunks: Buffer[] = []
+  circuit.on('data', (d: Buffer) => chunks.push(d))
+  circuit.end(text)
+  await once(circuit, 'end')
+  return Buffer.concat(chunks).toString()
 }
 
 /** Echoes every byte of a termination back (and its half-close). */

@@ -83,6 +83,7 @@ describe('SDK context through grant and certificate lifetimes', { timeout: 90_00
     expect(hostGrant.exp).toBeGreaterThan(now)
     // The freshest grant: refreshed at half-life, so issued within the last lifetime.
     expect(hostGrant.iat).toBeGreaterThanOrEqual(Math.floor(now) - GRANT_TTL)
+    await host.close() // the next test's host must be the only one of the service
   })
 
   it('keeps delivering through several certificate renewals, with a stream open across them', async () => {

@@ -6,7 +6,7 @@ import type { Channel, Circuit } from '../../wire/index.js'
 import { encodeOverlay } from '../../wire/overlay.js'
 import type { RouterMetrics } from '../metrics.js'
 import type { Registry, Terminator } from '../registry.js'
-import type { LinkManager } from './links.js'
+import type { Link, LinkManager } from './links.js'
 import { encodeLink, MAX_HOPS } from './messages.js'
 
 /** The leg towards the service: to a local terminator, or over a link to the next router. */
@@ -78,19 +78,18 @@ export async function openHostLeg(
       if (hop === from || hops + 1 > MAX_HOPS) continue
       const link = deps.links.get(hop)
       if (!link) continue
-      const { circuit } = await link.channel.open(
-        encodeLink({
-          t: 'forward',
-          service: claims.sn,
-          grant: dialer.grant,
-          dialer: dialer.identityId,
-          fingerprint: dialer.fingerprint,
-          ingress: dialer.ingress,
-          hops: hops + 1,
-        }),
-      )
+      const meta = encodeLink({
+        t: 'forward',
+        service: claims.sn,
+        grant: dialer.grant,
+        dialer: dialer.identityId,
+        fingerprint: dialer.fingerprint,
+        ingress: dialer.ingress,
+        hops: hops + 1,
+      })
+      const opened = await openOver(deps.links, hop, link, meta)
       deps.metrics.forwarded.inc({ role: hops === 0 ? 'ingress' : 'transit' })
-      return { leg: circuit, via: link.channel, release: () => undefined }
+      return { leg: opened.circuit, via: opened.link.channel, release: () => undefined }
     } catch (err) {
       if (isZhError(err) && FINAL.has(err.code)) throw err
       deps.log.debug({ hop, err: (err as Error).message }, 'route failed; trying the next')
@@ -103,6 +102,26 @@ export async function openHostLeg(
   // Every path failed for reasons of its own (a link died, a terminator left): to the dialer it
   // is the code that makes the SDK try its other routers.
   throw new ZhError('ZH_ROUTER_NO_TERMINATOR', claims.sn)
+}
+
+/**
+ * Opens a circuit over a link. When the link was replaced meanwhile (it drains: a renewed
+ * certificate, or the peer dialed again) and closed under the OPEN, the new link gets it.
+ */
+async function openOver(
+  links: LinkManager,
+  hop: string,
+  link: Link,
+  meta: Uint8Array,
+): Promise<{ circuit: Circuit; link: Link }> {
+  try {
+    return { circuit: (await link.channel.open(meta)).circuit, link }
+  } catch (err) {
+    const next = links.get(hop)
+    if (!next || next === link || !link.channel.closed || (isZhError(err) && FINAL.has(err.code)))
+      throw err
+    return { circuit: (await next.channel.open(meta)).circuit, link: next }
+  }
 }
 
 async function openLocal(t: Terminator, service: string, dialer: string): Promise<HostLeg> {

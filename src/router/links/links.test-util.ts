@@ -1,4 +1,5 @@
 import pino from 'pino'
+import type { ControllerSettings } from '../../controller/context.js'
 import { startTestController, type TestController } from '../../controller/controller.test-util.js'
 import { createIdentity } from '../../controller/ops/identities.js'
 import { createRouter } from '../../controller/ops/routers.js'
@@ -17,8 +18,10 @@ export interface LinkBed {
 }
 
 /** Starts the bed; resolves once the two routers are linked both ways. */
-export async function startLinkBed(): Promise<LinkBed> {
-  const c = await startTestController({ network: 'links' })
+export async function startLinkBed(
+  opts: { settings?: Partial<ControllerSettings> } = {},
+): Promise<LinkBed> {
+  const c = await startTestController({ network: 'links', settings: opts.settings })
   const endpoint = async (name: string, attributes: string[]) =>
     enrollWithToken((await createIdentity(c.ctx, { name, attributes })).enrollment.token)
   const beds: (RouterBed & { identity: IdentityFile })[] = []

@@ -1,24 +1,17 @@
-import { createHash } from 'node:crypto'
 import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { parseHostPort } from '../../controller/layout.js'
+import { inspectCertificate } from '../../pki/inspect.js'
 import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
-import { createChannel, type Channel, type PendingCircuit } from '../../wire/index.js'
+import type { Channel, PendingCircuit } from '../../wire/index.js'
+import type { EdgeRouter } from '../edge.js'
 import type { RouterMetrics } from '../metrics.js'
-import { decodeLinkMessage, encodeLink } from './messages.js'
+import { openLink, type Link } from './link.js'
+import { encodeLink } from './messages.js'
 
-/** A live link to another router of this network. */
-export interface Link {
-  peerId: string
-  fingerprint: string
-  channel: Channel
-  /** Smoothed round-trip time, ms (undefined until the first PONG). */
-  rtt: number | undefined
-}
+export type { Link, LinkState } from './link.js'
 
-/** How often a link is probed for its RTT, ms. */
-const PING_MS = 1000
 const BACKOFF_MIN = 250
 const BACKOFF_MAX = 10_000
 const HANDSHAKE_MS = 10_000
@@ -27,7 +20,8 @@ interface Dialer {
   address: string
   attempt: number
   timer?: NodeJS.Timeout
-  socket?: tls.TLSSocket
+  /** The connection being made, until its handshake is done. */
+  connecting?: tls.TLSSocket
 }
 
 /**
@@ -36,18 +30,26 @@ interface Dialer {
  * that very router; the other side accepts the connection on its edge (see edge.ts). A link
  * reconnects with backoff while the controller lists the peer, and measures its RTT.
  *
+ * A new link to a peer that already has one replaces it without dropping a circuit: the old one
+ * drains. That is how a renewed certificate reaches the links: the dialing side dials again with
+ * it, and an accepting side that renewed asks its dialer to (a `redial` message), since only a
+ * new handshake shows the new certificate.
+ *
  * @example
- * const links = new LinkManager(identity, routerId, { log, metrics, onCircuit, onChange })
+ * const links = new LinkManager(() => identity.current, routerId, { log, metrics, isRevoked, onCircuit, onChange })
  * links.setPeers([{ id: 'r2', address: '10.0.0.2:4433' }])
  */
 export class LinkManager {
+  /** The current link to each peer. */
   readonly links = new Map<string, Link>()
+  /** Every open link, whatever its state. */
+  private readonly all = new Set<Link>()
   private readonly peers = new Map<string, string>()
   private readonly dialers = new Map<string, Dialer>()
   private closed = false
 
   constructor(
-    private readonly identity: IdentityFile,
+    private readonly identity: () => IdentityFile,
     private readonly routerId: string,
     private readonly opts: {
       log: Logger
@@ -64,10 +66,15 @@ export class LinkManager {
     return this.peers.has(peerId)
   }
 
-  /** The live link to a peer, if any. */
+  /** The link new circuits to a peer take, if any. */
   get(peerId: string): Link | undefined {
     const link = this.links.get(peerId)
     return link && !link.channel.closed ? link : undefined
+  }
+
+  /** Every open link to a peer: the current one, one on standby, the draining ones. */
+  linksTo(peerId: string): Link[] {
+    return [...this.all].filter((l) => l.peerId === peerId && !l.channel.closed)
   }
 
   /** The controller's current list of live routers: dial the ones we should, drop the gone. */
@@ -79,8 +86,8 @@ export class LinkManager {
       if (this.peers.get(id) === d.address) continue
       this.stopDialer(id)
     }
-    for (const [id, link] of this.links) {
-      if (!this.peers.has(id))
+    for (const link of this.all) {
+      if (!this.peers.has(link.peerId))
         link.channel.close('ZH_ROUTER_LINK_DOWN', 'the peer left the network')
     }
     for (const [id, address] of this.peers) {
@@ -95,17 +102,41 @@ export class LinkManager {
   /** Closes links whose peer certificate was revoked. */
   revoked(fingerprints: Iterable<string>): void {
     const set = new Set(fingerprints)
-    for (const link of this.links.values())
+    for (const link of this.all)
       if (set.has(link.fingerprint)) link.channel.close('ZH_ROUTER_CERT_REVOKED')
+  }
+
+  /**
+   * Closes links whose peer certificate expired: TLS checked it in the handshake only, and a
+   * link must not outlive the certificate it was opened with.
+   */
+  closeExpired(now = Date.now()): void {
+    for (const link of this.all) {
+      if (link.notAfter <= now && !link.channel.closed)
+        link.channel.close('ZH_CERT_EXPIRED', `the certificate of router ${link.peerId} expired`)
+    }
+  }
+
+  /**
+   * Our certificate was renewed: dial every peer we dial again with it, and ask every peer that
+   * dials us to do the same. The links made with the old certificate drain.
+   */
+  renewed(): void {
+    if (this.closed) return
+    for (const id of [...this.dialers.keys()]) this.redial(id)
+    for (const link of this.all) {
+      if (link.role === 'acceptor' && link.state !== 'draining' && !link.channel.closed)
+        link.channel.send(encodeLink({ t: 'redial' }))
+    }
   }
 
   /**
    * A router connected to our edge with a verified, unrevoked router certificate. Only a peer
    * the controller lists, and one that is the dialing side of the pair, becomes a link.
    */
-  accept(socket: tls.TLSSocket, peerId: string, fingerprint: string): boolean {
-    if (this.closed || !this.peers.has(peerId) || !(peerId < this.routerId)) return false
-    this.up(socket, peerId, fingerprint, 'acceptor')
+  accept(socket: tls.TLSSocket, peer: EdgeRouter): boolean {
+    if (this.closed || !this.peers.has(peer.id) || !(peer.id < this.routerId)) return false
+    this.up(socket, peer.id, peer, 'acceptor')
     return true
   }
 
@@ -123,7 +154,7 @@ export class LinkManager {
   close(): void {
     this.closed = true
     for (const id of [...this.dialers.keys()]) this.stopDialer(id)
-    for (const link of this.links.values()) link.channel.close('ZH_ROUTER_SHUTTING_DOWN')
+    for (const link of this.all) link.channel.close('ZH_ROUTER_SHUTTING_DOWN')
   }
 
   private stopDialer(id: string): void {
@@ -131,11 +162,23 @@ export class LinkManager {
     if (!d) return
     this.dialers.delete(id)
     clearTimeout(d.timer)
-    d.socket?.destroy()
+    d.connecting?.destroy()
+  }
+
+  /** Dials a peer now, whatever links it has (they drain once the new one is proven). */
+  private redial(id: string): void {
+    const d = this.dialers.get(id)
+    if (!d || this.closed) return
+    clearTimeout(d.timer)
+    d.connecting?.destroy()
+    d.connecting = undefined
+    d.attempt = 0
+    this.dial(id, d)
   }
 
   private retry(id: string, d: Dialer): void {
     if (this.closed || this.dialers.get(id) !== d) return
+    clearTimeout(d.timer)
     const delay = Math.min(BACKOFF_MAX, BACKOFF_MIN * 2 ** d.attempt) * (0.5 + Math.random() / 2)
     d.attempt++
     d.timer = setTimeout(() => this.dial(id, d), delay)
@@ -149,7 +192,8 @@ export class LinkManager {
       this.opts.log.warn({ peer: id, address: d.address }, 'router link: bad peer address')
       return
     }
-    const { identity } = this
+    // Read at every dial: a renewed certificate is used from the next handshake on.
+    const identity = this.identity()
     const socket = tls.connect({
       host: hp.host,
       port: hp.port,
@@ -165,81 +209,95 @@ export class LinkManager {
         id,
       }),
     })
-    d.socket = socket
+    d.connecting = socket
     socket.setTimeout(HANDSHAKE_MS, () => socket.destroy(new Error('link handshake timed out')))
     const failed = (err: Error) => {
+      if (d.connecting !== socket) return // superseded by a newer dial
+      d.connecting = undefined
       this.opts.log.debug({ peer: id, err: err.message }, 'router link dial failed')
       this.retry(id, d)
     }
     socket.once('error', failed)
     socket.once('secureConnect', () => {
       socket.off('error', failed)
+      if (d.connecting !== socket || this.closed) return void socket.destroy()
+      d.connecting = undefined
       socket.setTimeout(0)
-      const raw = socket.getPeerCertificate().raw
-      const fingerprint = createHash('sha256').update(raw).digest('hex')
-      if (this.opts.isRevoked(fingerprint)) {
+      const cert = inspectCertificate(socket.getPeerCertificate().raw)
+      if (this.opts.isRevoked(cert.fingerprint)) {
         socket.destroy()
         return this.retry(id, d)
       }
       d.attempt = 0
-      const link = this.up(socket, id, fingerprint, 'initiator')
-      link.channel.once('close', () => this.retry(id, d))
+      const peer = { fingerprint: cert.fingerprint, notAfter: cert.notAfter.getTime() }
+      const link = this.up(socket, id, peer, 'initiator')
+      // Dial again only when no other link to the peer is left (a drained link just went).
+      link.channel.once('close', () => {
+        if (!d.connecting && !this.linksTo(id).some((l) => l.state !== 'draining'))
+          this.retry(id, d)
+      })
     })
   }
 
   private up(
     socket: tls.TLSSocket,
     peerId: string,
-    fingerprint: string,
+    peer: { fingerprint: string; notAfter: number },
     role: 'initiator' | 'acceptor',
   ): Link {
-    socket.setNoDelay(true)
-    const channel = createChannel(socket, { role })
-    const link: Link = { peerId, fingerprint, channel, rtt: undefined }
-    // A peer that restarted dials again before we noticed: the new link replaces the old.
-    this.links.get(peerId)?.channel.close('ZH_ROUTER_LINK_DOWN', 'replaced by a new link')
-    this.links.set(peerId, link)
     const { metrics, log } = this.opts
-    metrics.links.set(this.liveCount())
-    const sent = new Map<number, number>()
-    let n = 0
-    const ping = setInterval(() => {
-      if (channel.closed) return
-      n++
-      sent.set(n, performance.now())
-      if (sent.size > 10) sent.delete(n - 10)
-      channel.send(encodeLink({ t: 'ping', n }))
-    }, PING_MS)
-    ping.unref()
-    channel.on('message', (bytes) => {
-      const m = decodeLinkMessage(bytes)
-      if (m?.t === 'ping') {
-        if (!channel.closed) channel.send(encodeLink({ t: 'pong', n: m.n }))
-      } else if (m?.t === 'pong') {
-        const at = sent.get(m.n)
-        if (at === undefined) return
-        sent.delete(m.n)
-        const sample = performance.now() - at
-        const first = link.rtt === undefined
-        link.rtt = first ? sample : 0.7 * link.rtt! + 0.3 * sample
-        metrics.linkRtt.set({ peer: peerId }, link.rtt / 1000)
-        if (first) this.opts.onChange(peerId, true, channel)
-      }
+    const link = openLink(socket, { peerId, ...peer }, role, {
+      log,
+      onPong: (l, first) => {
+        if (l.state === 'standby') this.promote(l)
+        if (l.state === 'current') metrics.linkRtt.set({ peer: peerId }, l.rtt! / 1000)
+        if (first) this.opts.onChange(peerId, true, l.channel)
+      },
+      onRedial: () => {
+        // The peer renewed its certificate; a dial already under way shows it the new one.
+        if (role === 'initiator' && !this.dialers.get(peerId)?.connecting) this.redial(peerId)
+      },
     })
+    const { channel } = link
+    this.all.add(link)
+    if (!this.get(peerId)) this.promote(link)
     channel.on('circuit', (pending) => this.opts.onCircuit(link, pending))
     channel.on('close', (err) => {
-      clearInterval(ping)
+      this.all.delete(link)
       if (this.links.get(peerId) === link) {
         this.links.delete(peerId)
         metrics.linkRtt.remove({ peer: peerId })
+        // A newer link still on standby is all there is now: it takes over unproven.
+        const next = [...this.all]
+          .reverse()
+          .find((l) => l.peerId === peerId && l.state === 'standby')
+        if (next && !next.channel.closed) this.promote(next)
       }
       metrics.links.set(this.liveCount())
-      log.info({ peer: peerId, code: err?.code }, 'router link down')
+      log.info({ peer: peerId, state: link.state, code: err?.code }, 'router link down')
       this.opts.onChange(peerId, false, channel)
     })
-    log.info({ peer: peerId, role }, 'router link up')
+    log.info({ peer: peerId, role, state: link.state }, 'router link up')
     this.opts.onChange(peerId, true, channel)
     return link
+  }
+
+  /** Makes a link the one new circuits take; every other link to that peer drains. */
+  private promote(link: Link): void {
+    link.state = 'current'
+    link.since = Date.now()
+    this.links.set(link.peerId, link)
+    this.opts.metrics.links.set(this.liveCount())
+    for (const other of this.all) {
+      if (other === link || other.peerId !== link.peerId || other.state === 'draining') continue
+      if (other.channel.closed) continue
+      other.state = 'draining'
+      other.since = Date.now()
+      this.opts.log.info(
+        { peer: other.peerId, role: other.role, circuits: other.channel.circuits },
+        'router link draining: replaced by a newer one',
+      )
+    }
   }
 
   private liveCount(): number {

@@ -44,8 +44,9 @@ describe('link messages', () => {
       )
   })
 
-  it('decodes RTT probes and ignores anything else', () => {
+  it('decodes RTT probes and redial requests, and ignores anything else', () => {
     expect(decodeLinkMessage(encodeLink({ t: 'ping', n: 3 }))).toEqual({ t: 'ping', n: 3 })
+    expect(decodeLinkMessage(bytes({ t: 'redial', extra: 1 }))).toEqual({ t: 'redial' })
     expect(decodeLinkMessage(bytes({ t: 'pong', n: 1.5 }))).toBeUndefined()
     expect(decodeLinkMessage(bytes({ t: 'bind', id: 1 }))).toBeUndefined()
   })

@@ -20,8 +20,11 @@ export interface ForwardMeta {
   hops: number
 }
 
-/** A link's RTT probe and its answer. */
-export type LinkMessage = { t: 'ping'; n: number } | { t: 'pong'; n: number }
+/**
+ * A link's RTT probe and its answer; `redial` asks the dialing side for a new link (the
+ * accepting side renewed its certificate, which only a new handshake shows).
+ */
+export type LinkMessage = { t: 'ping'; n: number } | { t: 'pong'; n: number } | { t: 'redial' }
 
 /** Most links a circuit may cross: any longer path is a loop or a misconfiguration. */
 export const MAX_HOPS = 4
@@ -79,5 +82,6 @@ export function decodeLinkMessage(bytes: Uint8Array): LinkMessage | undefined {
   const m = parse(bytes)
   if ((m?.t === 'ping' || m?.t === 'pong') && Number.isSafeInteger(m.n))
     return { t: m.t, n: m.n as number }
+  if (m?.t === 'redial') return { t: 'redial' }
   return undefined
 }

@@ -14,14 +14,14 @@ const KICK_MS = 50
  * links with their RTT, its terminators per service and its circuit load, which the controller
  * computes the paths from. Sends when it changed (checked every second, or at once on a kick),
  * and at least every 10 s. Failures are retried on the next round: routing keeps working with
- * the last table meanwhile.
+ * the last table meanwhile. Each report is made with the router's current certificate.
  *
  * @example
- * const reporter = startStatusReporter(identity, { status: () => ({ address, links: {}, services: {}, load: 0 }), log })
+ * const reporter = startStatusReporter(() => identity.current, { status: () => ({ address, links: {}, services: {}, load: 0 }), log })
  * reporter.kick() // a link went down: tell the controller now
  */
 export function startStatusReporter(
-  identity: IdentityFile,
+  identity: () => IdentityFile,
   opts: { status: () => Record<string, unknown>; log: Logger },
 ): { kick(): void; close(): void } {
   let last = ''
@@ -29,7 +29,6 @@ export function startStatusReporter(
   let busy = false
   let again = false
   let kickTimer: NodeJS.Timeout | undefined
-  const tls = { ca: identity.ca, cert: identity.certificate, key: identity.key }
 
   const send = async (force: boolean) => {
     if (busy) return void (again = true)
@@ -38,9 +37,16 @@ export function startStatusReporter(
     if (!force && text === last && Date.now() - sentAt < REFRESH_MS) return
     busy = true
     try {
+      const id = identity()
       await requestJson(
-        identity.controller,
-        { mode: 'verified', network: identity.network, ...tls },
+        id.controller,
+        {
+          mode: 'verified',
+          network: id.network,
+          ca: id.ca,
+          cert: id.certificate,
+          key: id.key,
+        },
         { method: 'POST', path: '/v1/router/status', body },
       )
       last = text

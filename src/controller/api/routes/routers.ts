@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ControllerContext } from '../../context.js'
 import { getEntity, listEntities } from '../../model/entities.js'
-import { createRouter, removeRouter } from '../../ops/routers.js'
+import { createRouter, reissueRouterToken, removeRouter } from '../../ops/routers.js'
 import { addRoute } from '../route.js'
 import { createEntityBody, enrollment, entity, refParams } from '../schemas.js'
 
@@ -56,5 +56,16 @@ export function routerRoutes(app: FastifyInstance, ctx: ControllerContext): void
     params: refParams,
     response: one,
     handler: ({ params }) => ({ router: removeRouter(ctx, params.ref!) }),
+  })
+  addRoute(app, ctx, {
+    ...base,
+    method: 'POST',
+    url: '/v1/routers/:ref/enrollment',
+    summary:
+      'Issue a new one-time enrollment token for a router, e.g. one whose certificate expired (the previous unused one stops working)',
+    params: refParams,
+    status: 201,
+    response: { type: 'object', properties: { enrollment }, required: ['enrollment'] },
+    handler: async ({ params }) => ({ enrollment: await reissueRouterToken(ctx, params.ref!) }),
   })
 }
