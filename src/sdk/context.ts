@@ -99,7 +99,7 @@ export class Zerohook {
   private generation(identity: IdentityFile): Generation {
     return new Generation(identity, {
       log: this.log,
-      onCircuit: (pending) => void this.onTermination(pending),
+      onCircuit: (pending, gen) => void this.onTermination(pending, gen),
       onUp: (link, gen) => this.bindOn(link, gen),
     })
   }
@@ -214,6 +214,7 @@ export class Zerohook {
           { serviceName: service, serviceId: grant.service.id },
         )
         forwardErrors(circuit, socket)
+        gen.track(socket)
         return Object.assign(socket, { peerIdentity: peer })
       } catch (err) {
         last = err
@@ -299,7 +300,7 @@ export class Zerohook {
     for (const link of gen.upLinks()) await this.bindOn(link, gen)
   }
 
-  private async onTermination(pending: PendingCircuit): Promise<void> {
+  private async onTermination(pending: PendingCircuit, gen: Generation): Promise<void> {
     let entry
     try {
       entry = this.listeners.get(decodeTerminateMeta(pending.meta).binding)
@@ -312,6 +313,7 @@ export class Zerohook {
     try {
       const { socket, peer } = await entry.host.accept(circuit)
       forwardErrors(circuit, socket)
+      gen.track(socket)
       entry.listener.emit('connection', Object.assign(socket, { peerIdentity: peer }))
     } catch (err) {
       const code = isZhError(err) && isZhCode(err.code) ? err.code : 'ZH_INTERNAL'

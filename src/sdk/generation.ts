@@ -1,6 +1,8 @@
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { ZhError } from '../errors.js'
 import type { PendingCircuit } from '../wire/index.js'
+import { markDraining } from './http/draining.js'
 import { GrantBook } from './grant-book.js'
 import type { IdentityFile } from './identity-file.js'
 import { RouterLink, type RouterInfo } from './router-link.js'
@@ -8,8 +10,8 @@ import { RouterLink, type RouterInfo } from './router-link.js'
 /** What a generation asks of the context that owns it. */
 export interface GenerationHooks {
   log: Logger
-  /** A router offered a circuit for one of our bindings. */
-  onCircuit(pending: PendingCircuit): void
+  /** A router offered a circuit for one of our bindings, on a link of `generation`. */
+  onCircuit(pending: PendingCircuit, generation: Generation): void
   /** A link came up: bind every service we host on it (resolves when done). */
   onUp(link: RouterLink, generation: Generation): Promise<void>
 }
@@ -27,6 +29,9 @@ export class Generation {
   /** Links that came up and finished binding. */
   private readonly ready = new Set<RouterLink>()
   private readonly waiters = new Set<() => void>()
+  /** End-to-end connections over this generation's links, dialed or accepted. */
+  private readonly sockets = new Set<Duplex>()
+  private retired = false
 
   constructor(
     readonly identity: IdentityFile,
@@ -47,7 +52,7 @@ export class Generation {
       if (existing && existing.router.address === r.address) continue
       existing?.close()
       const link = new RouterLink(r, () => this.identity, this.hooks.log)
-      link.on('circuit', (pending) => this.hooks.onCircuit(pending))
+      link.on('circuit', (pending) => this.hooks.onCircuit(pending, this))
       link.on('up', () => {
         void this.hooks.onUp(link, this).finally(() => {
           if (!link.up) return
@@ -98,13 +103,25 @@ export class Generation {
     })
   }
 
+  /** Keeps a connection over one of our links, to tell it when this generation retires. */
+  track(socket: Duplex): void {
+    if (this.retired) return markDraining(socket)
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+  }
+
   /**
    * Stops using this generation (a newer certificate took over): no more grant refreshes, the
-   * bindings leave its links so routers send new circuits to the next generation's, and each
-   * link closes once its circuits are done, at the latest when its certificate expires.
+   * bindings leave its links so routers send new circuits to the next generation's, its
+   * connections are marked draining (HTTP stops reusing them), and each link closes once its
+   * circuits are done, at the latest when its certificate expires.
    */
   retire(bindings: Iterable<number>, expiresAt: number): void {
+    this.retired = true
     this.grants.close()
+    // Keep-alive HTTP on these connections moves to new ones between two requests.
+    for (const socket of this.sockets) markDraining(socket)
+    this.sockets.clear()
     const ids = [...bindings]
     // A circuit cannot move to another connection: it may finish on this one for as long as
     // the certificate that authenticated it is valid (routers cut it then).

@@ -18,7 +18,8 @@ export interface ForwardOptions {
  * Sends one request to the app and streams the answer back, both ways with backpressure. The
  * request body is `body` when the tunnel already read it (verified webhooks), else the caller's
  * stream, counted against the cap as it flows. Resolves once the caller's response is done (or
- * cut) with the app's status; rejects with a ZhError *before* any answer byte was written
+ * cut) with the app's status, also when the caller left before the app answered a request the
+ * tunnel had read whole; rejects with a ZhError *before* any answer byte was written
  * (ZH_BODY_TOO_LARGE, ZH_TUNNEL_UPSTREAM_UNAVAILABLE, ZH_TUNNEL_UPSTREAM_TIMEOUT), so the
  * caller can still answer with a code.
  *
@@ -72,9 +73,11 @@ export function forwardRequest(
             : new ZhError('ZH_TUNNEL_UPSTREAM_UNAVAILABLE', (err as NodeJS.ErrnoException).code),
         )
     })
-    // The caller went away: stop the app's work on its behalf.
+    // The caller went away: stop the app's work on its behalf, unless the whole request is
+    // already at the app (a verified webhook): then it may be processing it, and only its
+    // answer tells whether a retry may pass the replay check, so the answer is awaited.
     res.once('close', () => {
-      if (!res.writableFinished) upstream.destroy()
+      if (!res.writableFinished && body === undefined) upstream.destroy()
     })
     upstream.once('response', (answer) => {
       settled = true

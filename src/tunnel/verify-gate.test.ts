@@ -1,3 +1,4 @@
+import http from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
 import { signWebhook } from '../webhooks/sign.js'
@@ -142,4 +143,53 @@ describe('tunnel host: verify before forward', () => {
     expect((await first).status).toBe(204)
     expect(app.seen).toHaveLength(1)
   })
+})
+
+describe('tunnel host: a caller that leaves mid-delivery', () => {
+  /** Posts the webhook and drops the connection once the app has it, before it answers. */
+  async function leaveMidway(port: number, msg: ReturnType<typeof standard>, seen: () => number) {
+    await new Promise<void>((resolve) => {
+      const req = http.request({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/hook',
+        headers: msg.headers,
+        agent: false,
+      })
+      req.on('error', () => resolve())
+      req.end(msg.body)
+      const wait = setInterval(() => {
+        if (seen() === 0) return
+        clearInterval(wait)
+        req.destroy()
+        resolve()
+      }, 5)
+    })
+    await new Promise((r) => setTimeout(r, 50))
+  }
+
+  it.each([
+    [202, 409, 1],
+    [503, 204, 2],
+  ])(
+    'waits for the app: first answered %i, so the retry gets %i (app saw it %i times)',
+    async (first, retryStatus, times) => {
+      let pending: ((status: number) => void) | undefined
+      let calls = 0
+      const { app, front } = await gated({}, (_s, res) => {
+        calls++
+        if (calls === 1) pending = (status) => res.writeHead(status).end()
+        else res.writeHead(204).end()
+      })
+      const msg = standard(`msg_left_${first}`, '{}')
+      await leaveMidway(front.port, msg, () => app.seen.length)
+      pending!(first)
+      await new Promise((r) => setTimeout(r, 50))
+      const retry = await send(front.port, msg)
+      expect(retry.status).toBe(retryStatus)
+      if (retryStatus === 409) expect(retry.code).toBe('ZH_WEBHOOK_REPLAYED')
+      expect(app.seen).toHaveLength(times)
+    },
+  )
 })

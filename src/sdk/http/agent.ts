@@ -1,5 +1,7 @@
 import http from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import { isDraining } from './draining.js'
 import { asSocket, type OverlayDial } from './socket.js'
 import { serviceOf } from './service-url.js'
 
@@ -16,6 +18,13 @@ export class OverlayAgent extends http.Agent {
   }
 
   /** Dials the service asynchronously and hands the socket to `callback` (never returns one). */
+  /** A draining connection goes once its request is done, instead of back to the pool. */
+  override keepSocketAlive(socket: Socket): boolean {
+    if (isDraining(socket)) return false
+    // Node's own returns true after tuning the socket (typed void in @types/node).
+    return (super.keepSocketAlive(socket) as unknown) !== false
+  }
+
   override createConnection(
     options: http.ClientRequestArgs,
     callback?: (err: Error | null, stream: Duplex) => void,
@@ -29,7 +38,16 @@ export class OverlayAgent extends http.Agent {
       return undefined
     }
     this.dial(service).then(
-      (socket) => process.nextTick(done, null, asSocket(socket)),
+      (socket) => {
+        // Idle in the pool when it starts draining: nothing is on it, close it now.
+        socket.once('draining', () => {
+          const free = Object.values(this.freeSockets).some((list) =>
+            list?.includes(socket as Socket),
+          )
+          if (free) socket.destroy()
+        })
+        process.nextTick(done, null, asSocket(socket))
+      },
       (err: unknown) => process.nextTick(done, err instanceof Error ? err : new Error(String(err))),
     )
     return undefined

@@ -4,7 +4,11 @@
  * host names the service.
  */
 export { OverlayAgent, createOverlayAgent } from './agent.js'
-export { createOverlayDispatcher, type OverlayDispatcherOptions } from './dispatcher.js'
+export {
+  createOverlayDispatcher,
+  OverlayDispatcher,
+  type OverlayDispatcherOptions,
+} from './dispatcher.js'
 export { getPeerIdentity, serveOverlay, type ConnectionSource } from './serve.js'
 export {
   asSocket,

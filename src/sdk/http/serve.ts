@@ -1,5 +1,6 @@
 import type http from 'node:http'
 import type { E2ePeer } from '../e2e/index.js'
+import { isDraining } from './draining.js'
 import { asSocket, type OverlaySocket } from './socket.js'
 
 /** Anything that emits the overlay's end-to-end sockets as 'connection' (the SDK's listener). */
@@ -25,8 +26,17 @@ export function serveOverlay(server: http.Server, connections: ConnectionSource)
   const onConnection = (socket: OverlaySocket) => {
     server.emit('connection', asSocket(socket))
   }
+  // A connection over a retired router link answers its next request with `Connection: close`,
+  // so the caller moves to a fresh one without a request ever meeting a closed circuit.
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (isDraining(req.socket)) res.setHeader('connection', 'close')
+  }
+  server.prependListener('request', onRequest)
   connections.on('connection', onConnection)
-  return () => connections.off('connection', onConnection)
+  return () => {
+    connections.off('connection', onConnection)
+    server.off('request', onRequest)
+  }
 }
 
 /**
