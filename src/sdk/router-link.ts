@@ -41,7 +41,11 @@ export class RouterLink extends EventEmitter<LinkEvents> {
   private attempt = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
-  private readonly waiting = new Map<number, (m: RouterMessage) => void>()
+  /**
+   * Binds waiting for the router's answer, per binding id, in the order they were sent: a
+   * refresh may bind an id again while its previous bind is still unanswered.
+   */
+  private readonly waiting = new Map<number, ((m: RouterMessage) => void)[]>()
 
   constructor(
     readonly router: RouterInfo,
@@ -67,11 +71,7 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     if (!channel || channel.closed)
       return Promise.reject(new ZhError('ZH_SDK_NO_ROUTER', this.router.name))
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id)
-        reject(new ZhError('ZH_SDK_NO_ROUTER', `${this.router.name} did not answer the bind`))
-      }, BIND_TIMEOUT_MS)
-      this.waiting.set(id, (m) => {
+      const waiter = (m: RouterMessage) => {
         clearTimeout(timer)
         if (m.t === 'bound') resolve()
         else
@@ -81,7 +81,14 @@ export class RouterLink extends EventEmitter<LinkEvents> {
               `bind ${service} on ${this.router.name}`,
             ),
           )
-      })
+      }
+      const timer = setTimeout(() => {
+        this.dequeue(id, waiter)
+        reject(new ZhError('ZH_SDK_NO_ROUTER', `${this.router.name} did not answer the bind`))
+      }, BIND_TIMEOUT_MS)
+      const queue = this.waiting.get(id) ?? []
+      queue.push(waiter)
+      this.waiting.set(id, queue)
       channel.send(encodeOverlay({ t: 'bind', id, service, grant }))
     })
   }
@@ -158,9 +165,10 @@ export class RouterLink extends EventEmitter<LinkEvents> {
       channel.on('circuit', (pending) => this.emit('circuit', pending))
       channel.on('close', (err) => {
         this.channel = undefined
-        for (const [id, waiter] of this.waiting) {
+        for (const [id, queue] of this.waiting) {
           this.waiting.delete(id)
-          waiter({ t: 'bind-failed', id, code: err?.code ?? 'ZH_WIRE_CHANNEL_CLOSED' })
+          for (const waiter of queue)
+            waiter({ t: 'bind-failed', id, code: err?.code ?? 'ZH_WIRE_CHANNEL_CLOSED' })
         }
         this.log.info({ router: this.router.name, code: err?.code }, 'router link down')
         this.emit('down')
@@ -184,9 +192,16 @@ export class RouterLink extends EventEmitter<LinkEvents> {
       this.emit('unbound', m.id, m.code)
       return
     }
-    const waiter = this.waiting.get(m.id)
-    this.waiting.delete(m.id)
-    waiter?.(m)
+    const waiter = this.waiting.get(m.id)?.[0]
+    if (!waiter) return
+    this.dequeue(m.id, waiter)
+    waiter(m)
+  }
+
+  private dequeue(id: number, waiter: (m: RouterMessage) => void): void {
+    const queue = (this.waiting.get(id) ?? []).filter((w) => w !== waiter)
+    if (queue.length > 0) this.waiting.set(id, queue)
+    else this.waiting.delete(id)
   }
 
   private retry(): void {
