@@ -211,11 +211,13 @@ describe(`soak: ${SOAK_S} s through many lifetimes (grant ${GRANT_TTL} s, certif
       const warns = new Map<string, number>()
       for (const [name, d] of Object.entries(daemons))
         for (const l of d.lines.filter((x) => x.level === 40)) {
-          const key = `${name}: ${String(l.msg)}${l.code ? ` (${String(l.code)})` : ''}`
+          const key = `${name}: ${JSON.stringify(l.msg)}${l.code ? ` (${JSON.stringify(l.code)})` : ''}`
           warns.set(key, (warns.get(key) ?? 0) + 1)
         }
       const linkDowns = [daemons.r1!, daemons.r2!].flatMap((d) =>
-        d.lines.filter((l) => l.msg === 'router link down').map((l) => String(l.code ?? 'drained')),
+        d.lines
+          .filter((l) => l.msg === 'router link down')
+          .map((l) => (typeof l.code === 'string' ? l.code : 'drained')),
       )
       const grow = (k: keyof Sample, name: string) => `${name} ${warm[k][name]} -> ${end[k][name]}`
       console.log(
@@ -243,7 +245,7 @@ describe(`soak: ${SOAK_S} s through many lifetimes (grant ${GRANT_TTL} s, certif
               .slice(0, 3)
               .map((l) => `  ${name}: ${JSON.stringify(l)}`),
           ),
-          `router links down: ${linkDowns.length === 0 ? 'none' : linkDowns.join(', ')}`,
+          `router links down: ${linkDowns.length} (${[...new Set(linkDowns)].join(', ') || 'none'})`,
         ].join('\n'),
       )
 

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { ZhError } from '../errors.js'
+import { unsettledCountSql } from '../webhooks/sender/unsettled-count.js'
 
 /**
  * Where a forwarded webhook is. `rejected`: the receiver answered a definitive 4xx; `failed`:
@@ -51,23 +52,7 @@ CREATE TABLE IF NOT EXISTS zh_gateway_queue (
   last_status INTEGER,
   last_error TEXT
 );
-CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);
-CREATE TABLE IF NOT EXISTS zh_gateway_unsettled (
-  id INTEGER PRIMARY KEY CHECK (id = 0),
-  n INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO zh_gateway_unsettled (id, n)
-  SELECT 0, count(*) FROM zh_gateway_queue WHERE state IN ('pending', 'in-flight');
-CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_insert AFTER INSERT ON zh_gateway_queue
-  WHEN NEW.state IN ('pending', 'in-flight')
-  BEGIN UPDATE zh_gateway_unsettled SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_update AFTER UPDATE OF state ON zh_gateway_queue
-  BEGIN UPDATE zh_gateway_unsettled
-    SET n = n + (NEW.state IN ('pending', 'in-flight')) - (OLD.state IN ('pending', 'in-flight'));
-  END;
-CREATE TRIGGER IF NOT EXISTS zh_gateway_unsettled_delete AFTER DELETE ON zh_gateway_queue
-  WHEN OLD.state IN ('pending', 'in-flight')
-  BEGIN UPDATE zh_gateway_unsettled SET n = n - 1; END;`
+CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);`
 
 interface Row {
   id: string
@@ -119,7 +104,9 @@ export function openForwardQueue(file: string) {
   db.pragma('synchronous = FULL')
   // Triggers keep the unsettled count with each write, so the cap reads one row instead of
   // counting up to 100,000 rows per webhook; a queue from before the count is counted once.
-  db.transaction(() => db.exec(SCHEMA)).immediate()
+  db.transaction(() =>
+    db.exec(SCHEMA + unsettledCountSql('zh_gateway_queue', 'zh_gateway_unsettled')),
+  ).immediate()
   // Inserts nothing when `maxPending` webhooks are unsettled: the check and the write are one.
   const insert = db.prepare(`INSERT INTO zh_gateway_queue
     (id, route, url, headers, body, replay_keys, state, created_at, updated_at)

@@ -11,10 +11,11 @@ import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
 import { closeExpired } from './expiry.js'
 import { RouterIdentity } from './identity.js'
 import { createRouterMetrics, type RouterMetrics } from './metrics.js'
-import { Registry } from './registry.js'
+import { Registry, type Session } from './registry.js'
 import { resetLegs, type RelayTap } from './relay.js'
 import { startRenewal } from './renewal.js'
 import type { Channel } from '../wire/index.js'
+import { encodeOverlay, MAX_DRAINING_IDS } from '../wire/overlay.js'
 import { applyChange, dropTerminator } from './revocation.js'
 import { startSession } from './sessions.js'
 import { openHostLeg, type RouteDeps } from './links/forward.js'
@@ -116,6 +117,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       if (!up) resetLinkCircuits(registry, channel)
       kickStatus()
     },
+    onDraining: (channel) => tellDraining(registry, channel),
   })
   const route: RouteDeps = { registry, links, table, metrics, log }
   const transitDeps = { ...route, check, isRevoked, tap: opts.tap }
@@ -259,6 +261,26 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     renew: () => renewal.tick(true),
     fatal,
     close,
+  }
+}
+
+/**
+ * A link is draining: tells each local endpoint which of its circuits run over it, so its HTTP
+ * keep-alive stops reusing them and the link can close before its certificate expires: the
+ * dialer of a circuit we forwarded over the link, the host of one that came in over it.
+ */
+function tellDraining(registry: Registry, channel: Channel): void {
+  const bySession = new Map<Session, number[]>()
+  const add = (session: Session, id: number) =>
+    bySession.set(session, [...(bySession.get(session) ?? []), id])
+  for (const r of registry.relays) if (r.via === channel) add(r.dialer, r.dialerLeg.id)
+  for (const t of registry.transits)
+    if (t.from === channel && t.terminator) add(t.terminator.session, t.outLeg.id)
+  for (const [session, ids] of bySession) {
+    for (let i = 0; i < ids.length && !session.channel.closed; i += MAX_DRAINING_IDS)
+      session.channel.send(
+        encodeOverlay({ t: 'draining', circuits: ids.slice(i, i + MAX_DRAINING_IDS) }),
+      )
   }
 }
 

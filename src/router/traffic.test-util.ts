@@ -104,7 +104,7 @@ export async function bindOn(
   const answer = new Promise<RouterMessage>((resolve) => {
     const onMessage = (m: Uint8Array) => {
       const message = decodeRouterMessage(m)
-      if (message.t === 'unbound' || message.id !== id) return
+      if (message.t === 'unbound' || message.t === 'draining' || message.id !== id) return
       channel.off('message', onMessage)
       resolve(message)
     }

@@ -99,7 +99,7 @@ export class Zerohook {
   private generation(identity: IdentityFile): Generation {
     return new Generation(identity, {
       log: this.log,
-      onCircuit: (pending, gen) => void this.onTermination(pending, gen),
+      onCircuit: (pending, gen, link) => void this.onTermination(pending, gen, link),
       onUp: (link, gen) => this.bindOn(link, gen),
     })
   }
@@ -214,7 +214,7 @@ export class Zerohook {
           { serviceName: service, serviceId: grant.service.id },
         )
         forwardErrors(circuit, socket)
-        gen.track(socket)
+        gen.track(socket, link, circuit.id)
         return Object.assign(socket, { peerIdentity: peer })
       } catch (err) {
         last = err
@@ -300,7 +300,11 @@ export class Zerohook {
     for (const link of gen.upLinks()) await this.bindOn(link, gen)
   }
 
-  private async onTermination(pending: PendingCircuit, gen: Generation): Promise<void> {
+  private async onTermination(
+    pending: PendingCircuit,
+    gen: Generation,
+    link: RouterLink,
+  ): Promise<void> {
     let entry
     try {
       entry = this.listeners.get(decodeTerminateMeta(pending.meta).binding)
@@ -313,7 +317,7 @@ export class Zerohook {
     try {
       const { socket, peer } = await entry.host.accept(circuit)
       forwardErrors(circuit, socket)
-      gen.track(socket)
+      gen.track(socket, link, circuit.id)
       entry.listener.emit('connection', Object.assign(socket, { peerIdentity: peer }))
     } catch (err) {
       const code = isZhError(err) && isZhCode(err.code) ? err.code : 'ZH_INTERNAL'

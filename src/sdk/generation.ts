@@ -10,8 +10,8 @@ import { RouterLink, type RouterInfo } from './router-link.js'
 /** What a generation asks of the context that owns it. */
 export interface GenerationHooks {
   log: Logger
-  /** A router offered a circuit for one of our bindings, on a link of `generation`. */
-  onCircuit(pending: PendingCircuit, generation: Generation): void
+  /** A router offered a circuit for one of our bindings, on `link` of `generation`. */
+  onCircuit(pending: PendingCircuit, generation: Generation, link: RouterLink): void
   /** A link came up: bind every service we host on it (resolves when done). */
   onUp(link: RouterLink, generation: Generation): Promise<void>
 }
@@ -29,8 +29,8 @@ export class Generation {
   /** Links that came up and finished binding. */
   private readonly ready = new Set<RouterLink>()
   private readonly waiters = new Set<() => void>()
-  /** End-to-end connections over this generation's links, dialed or accepted. */
-  private readonly sockets = new Set<Duplex>()
+  /** End-to-end connections over this generation's links, dialed or accepted, by circuit. */
+  private readonly sockets = new Map<RouterLink, Map<number, Duplex>>()
   private retired = false
 
   constructor(
@@ -52,7 +52,15 @@ export class Generation {
       if (existing && existing.router.address === r.address) continue
       existing?.close()
       const link = new RouterLink(r, () => this.identity, this.hooks.log)
-      link.on('circuit', (pending) => this.hooks.onCircuit(pending, this))
+      link.on('circuit', (pending) => this.hooks.onCircuit(pending, this, link))
+      // The router's link that carries these circuits is going away (it renewed).
+      link.on('draining', (circuits) => {
+        const open = this.sockets.get(link)
+        for (const id of circuits) {
+          const socket = open?.get(id)
+          if (socket) markDraining(socket)
+        }
+      })
       link.on('up', () => {
         void this.hooks.onUp(link, this).finally(() => {
           if (!link.up) return
@@ -72,6 +80,7 @@ export class Generation {
         link.close()
         this.links.delete(id)
         this.ready.delete(link)
+        this.sockets.delete(link)
       }
     }
   }
@@ -103,11 +112,18 @@ export class Generation {
     })
   }
 
-  /** Keeps a connection over one of our links, to tell it when this generation retires. */
-  track(socket: Duplex): void {
+  /**
+   * Keeps a connection over one of our links (its circuit `circuitId` there), to tell it when
+   * this generation retires or the router says the circuit's path is going away.
+   */
+  track(socket: Duplex, link: RouterLink, circuitId: number): void {
     if (this.retired) return markDraining(socket)
-    this.sockets.add(socket)
-    socket.once('close', () => this.sockets.delete(socket))
+    const open = this.sockets.get(link) ?? new Map<number, Duplex>()
+    this.sockets.set(link, open)
+    open.set(circuitId, socket)
+    socket.once('close', () => {
+      if (open.get(circuitId) === socket) open.delete(circuitId)
+    })
   }
 
   /**
@@ -120,7 +136,8 @@ export class Generation {
     this.retired = true
     this.grants.close()
     // Keep-alive HTTP on these connections moves to new ones between two requests.
-    for (const socket of this.sockets) markDraining(socket)
+    for (const open of this.sockets.values())
+      for (const socket of open.values()) markDraining(socket)
     this.sockets.clear()
     const ids = [...bindings]
     // A circuit cannot move to another connection: it may finish on this one for as long as

@@ -32,7 +32,7 @@ describe('RouterLink binds', { timeout: 30_000 }, () => {
       () => identity,
       pino({ level: 'silent' }),
     )
-    const up = new Promise((resolve) => link.once('up', resolve))
+    const up = new Promise<void>((resolve) => link.once('up', () => resolve()))
     link.start()
     await up
     // A grant refresh binding again while the bind of a new link is in flight, say.

@@ -24,11 +24,16 @@ export interface RouterInfo {
   address: string | null
 }
 
+/** A router's answer to a bind. */
+type Answer = Exclude<RouterMessage, { t: 'draining' }>
+
 interface LinkEvents {
   up: []
   down: []
   circuit: [pending: PendingCircuit]
   unbound: [binding: number, code: string]
+  /** These circuits run over a router link that is going away: move off them when idle. */
+  draining: [circuits: number[]]
 }
 
 /**
@@ -45,7 +50,7 @@ export class RouterLink extends EventEmitter<LinkEvents> {
    * Binds waiting for the router's answer, per binding id, in the order they were sent: a
    * refresh may bind an id again while its previous bind is still unanswered.
    */
-  private readonly waiting = new Map<number, ((m: RouterMessage) => void)[]>()
+  private readonly waiting = new Map<number, ((m: Answer) => void)[]>()
 
   constructor(
     readonly router: RouterInfo,
@@ -71,7 +76,7 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     if (!channel || channel.closed)
       return Promise.reject(new ZhError('ZH_SDK_NO_ROUTER', this.router.name))
     return new Promise((resolve, reject) => {
-      const waiter = (m: RouterMessage) => {
+      const waiter = (m: Answer) => {
         clearTimeout(timer)
         if (m.t === 'bound') resolve()
         else
@@ -192,13 +197,17 @@ export class RouterLink extends EventEmitter<LinkEvents> {
       this.emit('unbound', m.id, m.code)
       return
     }
+    if (m.t === 'draining') {
+      this.emit('draining', m.circuits)
+      return
+    }
     const waiter = this.waiting.get(m.id)?.[0]
     if (!waiter) return
     this.dequeue(m.id, waiter)
     waiter(m)
   }
 
-  private dequeue(id: number, waiter: (m: RouterMessage) => void): void {
+  private dequeue(id: number, waiter: (m: Answer) => void): void {
     const queue = (this.waiting.get(id) ?? []).filter((w) => w !== waiter)
     if (queue.length > 0) this.waiting.set(id, queue)
     else this.waiting.delete(id)

@@ -10,11 +10,19 @@ import { ZhError } from '../errors.js'
 export type EndpointMessage =
   { t: 'bind'; id: number; service: string; grant: string } | { t: 'unbind'; id: number }
 
-/** Router → endpoint: a binding is live, refused, or was removed (revocation, expiry). */
+/**
+ * Router → endpoint: a binding is live, refused, or was removed (revocation, expiry); or these
+ * circuits of the endpoint's run over a router link that is going away (a renewed certificate):
+ * they may finish, but should carry nothing new.
+ */
 export type RouterMessage =
   | { t: 'bound'; id: number }
   | { t: 'bind-failed'; id: number; code: string }
   | { t: 'unbound'; id: number; code: string }
+  | { t: 'draining'; circuits: number[] }
+
+/** Most circuit ids in one `draining` message (it stays far below the frame limit). */
+export const MAX_DRAINING_IDS = 1000
 
 /** OPEN metadata of a dial: the service name and the dialer's dial grant for it. */
 export interface DialMeta {
@@ -83,6 +91,12 @@ export function decodeRouterMessage(bytes: Uint8Array): RouterMessage {
   if (m.t === 'bound') return { t: 'bound', id: id(m.id) }
   if (m.t === 'bind-failed' || m.t === 'unbound')
     return { t: m.t, id: id(m.id), code: text(m.code, 'code') }
+  if (m.t === 'draining') {
+    const list = m.circuits
+    if (!Array.isArray(list) || list.length > MAX_DRAINING_IDS)
+      throw new ZhError('ZH_OVERLAY_MESSAGE_INVALID', 'field "circuits"')
+    return { t: 'draining', circuits: list.map(id) }
+  }
   throw new ZhError('ZH_OVERLAY_MESSAGE_INVALID', 'unknown message type')
 }
 

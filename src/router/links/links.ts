@@ -58,6 +58,8 @@ export class LinkManager {
       onCircuit: (link: Link, pending: PendingCircuit) => void
       /** A link came up or went down (`closed` is its channel). */
       onChange: (peerId: string, up: boolean, channel: Channel) => void
+      /** A link started draining: the endpoints of its circuits should move to new ones. */
+      onDraining?: (channel: Channel) => void
     },
   ) {}
 
@@ -297,6 +299,7 @@ export class LinkManager {
         { peer: other.peerId, role: other.role, circuits: other.channel.circuits },
         'router link draining: replaced by a newer one',
       )
+      this.opts.onDraining?.(other.channel)
     }
   }
 

@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import type { Channel, Circuit } from '../../wire/index.js'
+import { decodeRouterMessage } from '../../wire/overlay.js'
 import { certFingerprint, rawLink } from '../router.test-util.js'
 import { addService, dial, echo, Flow, host, until, within } from '../traffic.test-util.js'
 import type { Link } from './links.js'
@@ -169,6 +170,45 @@ describe('router links when both routers renew on their own schedule', { timeout
       const result = await flow.finish()
       expect(result.intact).toBe(true)
       await until(() => link.channel.closed, 5_000, 'the first link drained')
+      hostChannel.close()
+      dialChannel.close()
+    } finally {
+      await bed.stop()
+    }
+  })
+})
+
+describe('a draining link tells the endpoints of its circuits', { timeout: 60_000 }, () => {
+  it('names each circuit to its dialer and its host, so idle keep-alive moves off in time', async () => {
+    const bed = await startLinkBed()
+    try {
+      addService(bed.high, 'svc')
+      const hoster = await bed.high.endpoint('hoster', ['svc-host'])
+      const dialer = await bed.high.endpoint('dialer', ['svc-dial'])
+      const hostChannel = await host(bed.high, hoster, 'svc', echo)
+      const svcId = [...bed.high.router.registry.sessions]
+        .flatMap((s) => [...s.bindings.values()])
+        .map((t) => t.serviceId)[0]!
+      await until(() => bed.low.router.routes()[svcId]?.[0] === bed.high.routerId, 15_000, 'route')
+      const dialChannel = await rawLink(bed.low, dialer)
+      const told = (channel: Channel) =>
+        new Promise<number[]>((resolve) => {
+          const onMessage = (bytes: Uint8Array) => {
+            const m = decodeRouterMessage(bytes)
+            if (m.t !== 'draining') return
+            channel.off('message', onMessage)
+            resolve(m.circuits)
+          }
+          channel.on('message', onMessage)
+        })
+      // An idle circuit across the link: what a kept-alive HTTP connection is between requests.
+      const idle = await dial(dialChannel, dialer, 'svc')
+      const dialerTold = told(dialChannel)
+      const hostTold = told(hostChannel)
+      await bed.low.router.renew()
+      expect(await within(dialerTold, 5_000, 'the dialer told')).toEqual([idle.id])
+      expect(await within(hostTold, 5_000, 'the host told')).toHaveLength(1)
+      idle.destroy()
       hostChannel.close()
       dialChannel.close()
     } finally {

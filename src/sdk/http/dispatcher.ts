@@ -1,4 +1,3 @@
-import type net from 'node:net'
 import { Agent, Dispatcher } from 'undici'
 import { asSocket, type OverlayDial } from './socket.js'
 import { serviceOf } from './service-url.js'
@@ -95,7 +94,7 @@ export class OverlayDispatcher extends Dispatcher {
         this.dial(service).then(
           (socket) => {
             socket.once('draining', () => this.rotate(agent))
-            process.nextTick(callback, null, asSocket(socket) as net.Socket)
+            process.nextTick(callback, null, asSocket(socket))
           },
           (err: unknown) => process.nextTick(callback, asError(err), null),
         )

@@ -130,7 +130,7 @@ describe('draining overlay connections', () => {
     release()
     expect(await inFlight).toBe('ok')
     await closed(dialed[1]!)
-    expect(isDraining(dialed[1]!)).toBe(true)
+    expect(isDraining(dialed[1])).toBe(true)
     expect(await post()).toBe('ok')
     expect(dialed).toHaveLength(3)
     agent.destroy()

@@ -20,5 +20,6 @@ export function markDraining(socket: Duplex): void {
 
 /** True once {@link markDraining} was called on the connection. */
 export function isDraining(socket: Duplex | null | undefined): boolean {
-  return (socket as Marked | null | undefined)?.[DRAINING] === true
+  if (!socket) return false
+  return (socket as Marked)[DRAINING] === true
 }

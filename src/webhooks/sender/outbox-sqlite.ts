@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { ZhError } from '../../errors.js'
+import { unsettledCountSql } from './unsettled-count.js'
 import type { AttemptRecord, MessageState, OutboxMessage, OutboxStore } from './types.js'
 
 /** Options of {@link createSqliteOutbox}. */
@@ -36,23 +37,7 @@ CREATE TABLE IF NOT EXISTS zh_outbox_attempts (
 CREATE TABLE IF NOT EXISTS zh_outbox_endpoints (
   endpoint TEXT PRIMARY KEY NOT NULL,
   disabled_at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS zh_outbox_unsettled (
-  id INTEGER PRIMARY KEY CHECK (id = 0),
-  n INTEGER NOT NULL
-);
-INSERT OR IGNORE INTO zh_outbox_unsettled (id, n)
-  SELECT 0, count(*) FROM zh_outbox WHERE state IN ('pending', 'in-flight');
-CREATE TRIGGER IF NOT EXISTS zh_outbox_unsettled_insert AFTER INSERT ON zh_outbox
-  WHEN NEW.state IN ('pending', 'in-flight')
-  BEGIN UPDATE zh_outbox_unsettled SET n = n + 1; END;
-CREATE TRIGGER IF NOT EXISTS zh_outbox_unsettled_update AFTER UPDATE OF state ON zh_outbox
-  BEGIN UPDATE zh_outbox_unsettled
-    SET n = n + (NEW.state IN ('pending', 'in-flight')) - (OLD.state IN ('pending', 'in-flight'));
-  END;
-CREATE TRIGGER IF NOT EXISTS zh_outbox_unsettled_delete AFTER DELETE ON zh_outbox
-  WHEN OLD.state IN ('pending', 'in-flight')
-  BEGIN UPDATE zh_outbox_unsettled SET n = n - 1; END;`
+);`
 
 interface Row {
   id: string
@@ -96,7 +81,9 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
   // The unsettled count is kept by triggers, in the same transaction as each write, so the
   // sender's cap reads one row (a COUNT over 100,000 pending rows takes ~5 ms per send). The
   // first open counts what an older outbox holds, atomically with creating the triggers.
-  db.transaction(() => db.exec(SCHEMA)).immediate()
+  db.transaction(() =>
+    db.exec(SCHEMA + unsettledCountSql('zh_outbox', 'zh_outbox_unsettled')),
+  ).immediate()
   const q = {
     insert:
       db.prepare(`INSERT INTO zh_outbox (id, endpoint, type, body, state, next_at, created_at, updated_at)
