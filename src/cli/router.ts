@@ -6,7 +6,6 @@ import pino from 'pino'
 import { decodeEnrollToken } from '../controller/enrollment/token.js'
 import { logRedactions } from '../controller/run.js'
 import { ZhError, isZhError } from '../errors.js'
-import { reserveGcHeadroom } from '../router/gc-headroom.js'
 import { startRouter } from '../router/router.js'
 import { enrollWithToken } from '../sdk/enroll.js'
 import { loadIdentity, saveIdentity, type IdentityFile } from '../sdk/identity-file.js'
@@ -46,7 +45,6 @@ export function routerRunCommand(router: Command): void {
       'debugging: append every relayed byte to FILE (it is end-to-end ciphertext)',
     )
     .action(async (opts: RunOptions) => {
-      reserveGcHeadroom()
       const path = join(opts.dir, 'identity.json')
       const identity = await routerIdentity(path, opts)
       const log = pino({ base: { component: 'router' }, redact: logRedactions })

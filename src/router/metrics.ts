@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
+type Direction = 'dialer-to-host' | 'host-to-dialer'
+
 /** The router's Prometheus metrics, in a registry of their own. */
 export interface RouterMetrics {
   registry: Registry
@@ -8,8 +10,11 @@ export interface RouterMetrics {
   circuits: Gauge
   terminators: Gauge
   bytes: Counter<'direction'>
-  /** The two children of `bytes`, looked up once: relaying counts every chunk. */
-  relayed: Record<'dialer-to-host' | 'host-to-dialer', { inc(bytes: number): void }>
+  /**
+   * The two directions of `bytes`. Relaying counts every chunk, so this only adds to a number;
+   * `bytes` takes the sums when it is scraped (a prom-client `inc` builds a label hash each time).
+   */
+  relayed: Record<Direction, { inc(bytes: number): void }>
   dials: Counter<'result'>
   teardown: Histogram
   links: Gauge
@@ -30,19 +35,23 @@ export function createRouterMetrics(certificate?: {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'zh_router_' })
   const registers = [registry]
+  const relayed = { 'dialer-to-host': new Tally(), 'host-to-dialer': new Tally() }
   const bytes = new Counter({
     name: 'zh_router_relayed_bytes_total',
     help: 'Bytes relayed',
     labelNames: ['direction'] as const,
     registers,
+    collect() {
+      for (const direction of ['dialer-to-host', 'host-to-dialer'] as const) {
+        const n = relayed[direction].take()
+        if (n > 0) this.inc({ direction }, n)
+      }
+    },
   })
   return {
     registry,
     bytes,
-    relayed: {
-      'dialer-to-host': bytes.labels({ direction: 'dialer-to-host' }),
-      'host-to-dialer': bytes.labels({ direction: 'host-to-dialer' }),
-    },
+    relayed,
     connections: new Gauge({
       name: 'zh_router_connections',
       help: 'Authenticated endpoint connections',
@@ -94,5 +103,20 @@ export function createRouterMetrics(certificate?: {
           },
         })
       : undefined,
+  }
+}
+
+/** A count that only grows, read and reset by the metric that reports it. */
+class Tally {
+  private n = 0
+
+  inc(bytes: number): void {
+    this.n += bytes
+  }
+
+  take(): number {
+    const n = this.n
+    this.n = 0
+    return n
   }
 }

@@ -1,5 +1,6 @@
 import { ZhError, isZhError } from '../errors.js'
 import type { Circuit } from '../wire/index.js'
+import { relayedBytes } from './young-gc.js'
 
 /** How long one leg may stay open after the other closed, ms. */
 const HALF_OPEN_MS = 60_000
@@ -37,8 +38,14 @@ export function joinLegs(a: Circuit, b: Circuit, tap: RelayTap, onClosed: () => 
     halfOpenTimer = setTimeout(() => other.destroy(), HALF_OPEN_MS)
     halfOpenTimer.unref()
   }
-  a.splice(b, (chunk) => tap('dialer-to-host', chunk))
-  b.splice(a, (chunk) => tap('host-to-dialer', chunk))
+  a.splice(b, (chunk) => {
+    relayedBytes(chunk.length)
+    tap('dialer-to-host', chunk)
+  })
+  b.splice(a, (chunk) => {
+    relayedBytes(chunk.length)
+    tap('host-to-dialer', chunk)
+  })
   a.once('end', () => b.endRelayed())
   b.once('end', () => a.endRelayed())
   a.on('error', fail(b))

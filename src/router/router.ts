@@ -18,6 +18,7 @@ import type { Channel } from '../wire/index.js'
 import { encodeOverlay, MAX_DRAINING_IDS } from '../wire/overlay.js'
 import { applyChange, dropTerminator } from './revocation.js'
 import { startSession } from './sessions.js'
+import { startScavengePacing } from './young-gc.js'
 import { openHostLeg, type RouteDeps } from './links/forward.js'
 import { LinkManager } from './links/links.js'
 import { startStatusReporter } from './links/status.js'
@@ -84,6 +85,8 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   if (opts.identity.kind !== 'router')
     throw new ZhError('ZH_CONFIG_INVALID', 'the identity file is not a router identity')
   assertNotExpired(opts.identity)
+  // Relayed bytes arrive in buffers Node allocates: let them pay for the scavenges that free them.
+  startScavengePacing()
   // Everything that presents our certificate reads it from here, so a renewal reaches it.
   const self = new RouterIdentity(opts.identity)
   const identity = opts.identity

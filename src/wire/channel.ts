@@ -4,7 +4,7 @@ import { isZhError, ZhError } from '../errors.js'
 import type { ChannelRole } from './circuit-ids.js'
 import { CircuitTable, type OpenedCircuit } from './circuit-table.js'
 import { FrameDecoder } from './codec.js'
-import { FrameType, MAX_META, MAX_PAYLOAD, type Frame } from './frame.js'
+import { FrameType, MAX_META, MAX_PAYLOAD } from './frame.js'
 import { startKeepalive } from './keepalive.js'
 import { channelOptions, type ChannelOptions } from './options.js'
 import {
@@ -37,6 +37,9 @@ export interface ChannelEvents {
   /** The channel is closed; `err` says why unless it was a normal close by either end. */
   close: [err?: ZhError]
 }
+
+/** Our PINGs carry zeros; the peer's PONG echoes whatever it got. */
+const PING_PAYLOAD = Buffer.alloc(8)
 
 /** How long a closed channel waits for the peer to end the connection before destroying it. */
 const CLOSE_GRACE_MS = 1000
@@ -92,7 +95,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
       intervalMs: o.keepaliveMs,
       timeoutMs: o.keepaliveTimeoutMs,
       received: () => this.received,
-      ping: () => this.writer.control(FrameType.PING, 0, Buffer.alloc(8)),
+      ping: () => this.writer.control(FrameType.PING, 0, PING_PAYLOAD),
       timedOut: () =>
         this.fail(
           new ZhError(
@@ -166,11 +169,7 @@ export class Channel extends EventEmitter<ChannelEvents> {
     this.received++
     this.bytesIn += chunk.length
     try {
-      for (const frame of this.decoder.push(chunk)) {
-        this.framesIn++
-        this.handle(frame)
-        if (this.isClosed) return
-      }
+      this.decoder.decode(chunk, this.onFrame)
     } catch (err) {
       const protocol = isZhError(err) && err.code.startsWith('ZH_WIRE_')
       if (protocol && err.code !== 'ZH_WIRE_ARGUMENT_INVALID') return this.fail(err)
@@ -183,9 +182,11 @@ export class Channel extends EventEmitter<ChannelEvents> {
     }
   }
 
-  private handle(frame: Frame): void {
-    const { circuit: id, payload } = frame
-    switch (frame.type) {
+  /** One frame from the decoder; once the channel closed, the rest of the chunk is dropped. */
+  private readonly onFrame = (type: FrameType, id: number, payload: Buffer): void => {
+    if (this.isClosed) return
+    this.framesIn++
+    switch (type) {
       case FrameType.OPEN:
         return this.onOpen(id, payload)
       case FrameType.ACCEPT:

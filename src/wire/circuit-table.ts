@@ -141,7 +141,7 @@ export class CircuitTable {
   private readonly link: CircuitLink = {
     ready: (c) => this.writer.schedule(c),
     sendFin: (c) => void this.writer.control(FrameType.FIN, c.id),
-    sendCredit: (c, bytes) => void this.writer.control(FrameType.CREDIT, c.id, encodeCredit(bytes)),
+    sendCredit: (c, bytes) => this.writer.credit(c.id, bytes),
     sendReset: (c, r) =>
       void this.writer.control(FrameType.RESET, c.id, encodeReason(r.code, r.message)),
     release: (c) => {

@@ -1,5 +1,6 @@
 import { ZhError } from '../errors.js'
 import { MAX_CREDIT, ReceiveWindow } from './flow.js'
+import { ownPayload } from './codec.js'
 import { MAX_PAYLOAD } from './frame.js'
 import { RelayQueue } from './relay-queue.js'
 import { SocketLike } from './socket-like.js'
@@ -211,7 +212,10 @@ export class Circuit extends SocketLike {
     }
   }
 
-  /** @internal DATA from the peer. Throws a ZhError for a protocol violation. */
+  /**
+   * @internal DATA from the peer, a view of the chunk it came in. Throws a ZhError for a protocol
+   * violation.
+   */
   onData(payload: Buffer): void {
     if (this.phase !== 'open')
       throw new ZhError('ZH_WIRE_PROTOCOL', `DATA before ACCEPT on ${this.id}`)
@@ -225,7 +229,7 @@ export class Circuit extends SocketLike {
       this.relay.tap(payload)
       return this.relay.to.relayIn(payload, this)
     }
-    this.push(payload)
+    this.push(ownPayload(payload))
     this.creditConsumed()
   }
 
@@ -300,9 +304,12 @@ export class Circuit extends SocketLike {
   private relayIn(chunk: Buffer, from: Circuit): void {
     if (this.detached || this.destroyed || this.writableEnded) return from.relayLeft(chunk.length)
     this.relayOut ??= { queue: new RelayQueue(), from }
-    this.relayOut.queue.push(chunk)
+    const queue = this.relayOut.queue
+    queue.push(chunk)
     this.touch()
     if (this.credit > 0) this.link.ready(this)
+    // Usually the writer copied it out just now; what must wait should not pin a large chunk.
+    queue.settle()
   }
 
   /** `bytes` our peer sent have left this router: credit them back. */

@@ -91,6 +91,40 @@ describe('codec', () => {
     expect(big!.payload.buffer).toBe(chunk.buffer)
   })
 
+  it('decode() hands over DATA as views of the chunk, and still copies small metadata', () => {
+    const frames = Buffer.concat([
+      encodeFrame({ type: FrameType.DATA, circuit: 1, payload: Buffer.from('tiny') }),
+      encodeFrame({ type: FrameType.OPEN, circuit: 3, payload: Buffer.from('meta') }),
+      encodeFrame({ type: FrameType.DATA, circuit: 3, payload: Buffer.alloc(4000, 9) }),
+    ])
+    const chunk = Buffer.alloc(frames.length)
+    frames.copy(chunk)
+    const seen: [FrameType, number, Buffer][] = []
+    new FrameDecoder().decode(chunk, (type, circuit, payload) =>
+      seen.push([type, circuit, payload]),
+    )
+    expect(seen.map(([t, c, p]) => [t, c, p.length])).toEqual([
+      [FrameType.DATA, 1, 4],
+      [FrameType.OPEN, 3, 4],
+      [FrameType.DATA, 3, 4000],
+    ])
+    expect(seen[0]![2].buffer).toBe(chunk.buffer)
+    expect(seen[0]![2].toString()).toBe('tiny')
+    expect(seen[1]![2].buffer).not.toBe(chunk.buffer)
+    expect(seen[2]![2].buffer).toBe(chunk.buffer)
+  })
+
+  it('decode() hands over the frames before a bad header, then throws', () => {
+    const decoder = new FrameDecoder()
+    const good = encodeFrame({ type: FrameType.FIN, circuit: 1 })
+    const types: FrameType[] = []
+    expect(() =>
+      decoder.decode(Buffer.concat([good, good, rawHeader(0, 0, 0)]), (t) => types.push(t)),
+    ).toThrow(expect.objectContaining({ code: 'ZH_WIRE_FRAME_TYPE_UNKNOWN' }))
+    expect(types).toEqual([FrameType.FIN, FrameType.FIN])
+    expect(() => decoder.decode(good, () => undefined)).toThrow(ZhError)
+  })
+
   const bad: [string, Buffer, string][] = [
     ['an unknown type', rawHeader(0, 0, 0), 'ZH_WIRE_FRAME_TYPE_UNKNOWN'],
     ['an unknown type', rawHeader(11, 0, 0), 'ZH_WIRE_FRAME_TYPE_UNKNOWN'],

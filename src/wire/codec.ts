@@ -34,29 +34,6 @@ export function encodeFrame(frame: OutgoingFrame): Buffer {
 }
 
 /**
- * Encodes only the 12-byte header of a DATA frame whose payload is written right after it, so
- * that the payload is not copied: the writer sends both in one corked `writev`.
- * Throws ZH_WIRE_ARGUMENT_INVALID for a length the decoder would refuse (0 or over 64 KiB).
- *
- * @example
- * socket.cork()
- * socket.write(encodeDataHeader(circuitId, payload.length))
- * socket.write(payload)
- * socket.uncork()
- */
-export function encodeDataHeader(circuit: number, length: number): Buffer {
-  const problem = checkHeader(FrameType.DATA, 0, 0, circuit, length)
-  if (problem) throw new ZhError('ZH_WIRE_ARGUMENT_INVALID', problem[1])
-  const out = Buffer.allocUnsafe(HEADER_LENGTH)
-  out.writeUInt8(FrameType.DATA, 0)
-  out.writeUInt8(0, 1)
-  out.writeUInt16BE(0, 2)
-  out.writeUInt32BE(circuit, 4)
-  out.writeUInt32BE(length, 8)
-  return out
-}
-
-/**
  * Checks a header against the rules of its type, before any payload is buffered. Returns the
  * code and detail of the first problem, or undefined for a well-formed header.
  */
@@ -90,22 +67,27 @@ type Partial =
   | { streamed: true; circuit: number; remaining: number }
 
 /**
- * Incremental frame decoder: feed it chunks of any size (one byte at a time works) and iterate
- * the frames they complete. A bad header throws a ZhError (ZH_WIRE_PROTOCOL,
+ * Receives each frame {@link FrameDecoder.decode} completes. A DATA payload is a view of the chunk
+ * that was fed in (never copied); any other payload is copied when it is small next to that
+ * chunk, so that keeping it does not pin the chunk.
+ */
+export type FrameHandler = (type: FrameType, circuit: number, payload: Buffer) => void
+
+/**
+ * Incremental frame decoder: feed it chunks of any size (one byte at a time works) and it hands
+ * over the frames they complete. A bad header throws a ZhError (ZH_WIRE_PROTOCOL,
  * ZH_WIRE_FRAME_TOO_LARGE or ZH_WIRE_FRAME_TYPE_UNKNOWN) as soon as its 12 bytes are in, before
  * any payload is buffered; the decoder then stays failed. At most one frame (12 bytes + 64 KiB)
  * of partial data is ever held.
  *
- * DATA is only bytes of a circuit's stream, so a DATA payload is yielded in pieces as they arrive
- * (each a DATA frame of its own, never empty) instead of being copied together first: TLS hands
- * over 16 KiB records, and a 64 KiB frame would otherwise cost a reassembly copy.
- *
- * Iterate each `push` to the end: stopping early drops the rest of that chunk, which is only
- * right when the decoder is being discarded.
+ * DATA is only bytes of a circuit's stream, so a DATA payload is handed over in pieces as they
+ * arrive (each a DATA frame of its own, never empty) instead of being copied together first:
+ * TLS hands over 16 KiB records, and a 64 KiB frame would otherwise cost a reassembly copy.
  *
  * @example
  * const decoder = new FrameDecoder()
- * socket.on('data', (chunk) => { for (const frame of decoder.push(chunk)) handle(frame) })
+ * socket.on('data', (chunk) => decoder.decode(chunk, (type, circuit, payload) => handle(type, circuit, payload)))
+ * // or, one frame object each: for (const frame of decoder.push(chunk)) handle(frame)
  */
 export class FrameDecoder {
   private readonly header = Buffer.alloc(HEADER_LENGTH)
@@ -119,30 +101,56 @@ export class FrameDecoder {
     return this.headerFill + (p && !p.streamed ? p.filled : 0)
   }
 
-  /** Feeds a chunk; yields each frame it completes, then throws on a bad header. */
+  /**
+   * Feeds a chunk and yields each frame it completes as an object, then throws on a bad header.
+   * Unlike {@link decode}, a small DATA payload is copied too. Iterate each `push` to the end:
+   * stopping early drops the rest of that chunk, which is only right when the decoder is being
+   * discarded.
+   */
   *push(chunk: Uint8Array): Generator<Frame, void, undefined> {
+    const frames: Frame[] = []
+    let failure: ZhError | undefined
+    try {
+      this.decode(chunk, (type, circuit, payload) => {
+        const own = type === FrameType.DATA ? ownPayload(payload, chunk.byteLength) : payload
+        frames.push({ type, flags: 0, circuit, payload: own })
+      })
+    } catch (err) {
+      failure = err as ZhError // the handler above cannot throw: only a bad header can
+    }
+    yield* frames
+    if (failure) throw failure
+  }
+
+  /**
+   * Feeds a chunk; calls `onFrame` for each frame it completes, in order, then throws on a bad
+   * header (after the frames before it). An exception from `onFrame` propagates and leaves the
+   * rest of the chunk undecoded: only right when the decoder is being discarded.
+   */
+  decode(chunk: Uint8Array, onFrame: FrameHandler): void {
     if (this.failure) throw this.failure
-    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
     let pos = 0
     while (pos < buf.length) {
-      if (this.partial?.streamed) {
-        const p = this.partial
+      const p = this.partial
+      if (p?.streamed) {
         const n = Math.min(p.remaining, buf.length - pos)
-        const payload = ownPayload(buf, pos, n)
+        const payload = buf.subarray(pos, pos + n)
         pos += n
         p.remaining -= n
         if (p.remaining === 0) this.partial = undefined
-        yield { type: FrameType.DATA, flags: 0, circuit: p.circuit, payload }
+        onFrame(FrameType.DATA, p.circuit, payload)
         continue
       }
-      if (this.partial) {
-        const p = this.partial
+      if (p) {
         const n = buf.copy(p.payload, p.filled, pos, pos + p.payload.length - p.filled)
         p.filled += n
         pos += n
         if (p.filled < p.payload.length) return
         this.partial = undefined
-        yield { type: p.type, flags: 0, circuit: p.circuit, payload: p.payload }
+        onFrame(p.type, p.circuit, p.payload)
         continue
       }
       let head: Buffer
@@ -175,9 +183,9 @@ export class FrameDecoder {
         throw this.failure
       }
       if (buf.length - pos >= length) {
-        const payload = ownPayload(buf, pos, length)
+        const view = buf.subarray(pos, pos + length)
         pos += length
-        yield { type, flags: 0, circuit, payload }
+        onFrame(type, circuit, type === FrameType.DATA ? view : ownPayload(view, buf.length))
       } else if (type === FrameType.DATA) {
         this.partial = { streamed: true, circuit, remaining: length }
       } else {
@@ -189,10 +197,10 @@ export class FrameDecoder {
 }
 
 /**
- * A payload cut from a received chunk. A small payload is copied so that it does not pin a large
- * chunk in memory while it waits, unread, in a circuit (windows count payload bytes only).
+ * A payload cut from a received chunk of `chunkLength` bytes, to keep. A small payload is copied
+ * so that it does not pin a large chunk in memory while it waits (windows count payload bytes
+ * only).
  */
-function ownPayload(chunk: Buffer, start: number, length: number): Buffer {
-  const view = chunk.subarray(start, start + length)
-  return length * 2 >= chunk.length ? view : Buffer.from(view)
+export function ownPayload(view: Buffer, chunkLength = view.buffer.byteLength): Buffer {
+  return view.length * 2 >= chunkLength ? view : Buffer.from(view)
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { Circuit, type CircuitLink } from './circuit.js'
 import { FrameDecoder } from './codec.js'
 import { FrameType, HEADER_LENGTH, MAX_PAYLOAD, type Frame } from './frame.js'
+import { SlabPool } from './slabs.js'
 import { FrameWriter, MAX_DATA_BACKLOG } from './writer.js'
 
 /** A stream whose writes complete only when the test says so, as a slow TLS socket's would. */
@@ -163,5 +164,59 @@ describe('FrameWriter', () => {
       [1, 100],
       [3, 100],
     ])
+  })
+
+  it('with a slab pool, reuses a write buffer only once its write completed', async () => {
+    // As a socket: done with a buffer once it calls back, so a copy taken then is what it sent.
+    class SocketLikeStream extends Duplex {
+      readonly sent: Buffer[] = []
+      readonly buffers = new Set<ArrayBufferLike>()
+      private held: { chunk: Buffer; copy: Buffer; done: () => void } | undefined
+      override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+        this.buffers.add(chunk.buffer)
+        this.held = { chunk, copy: Buffer.from(chunk), done }
+      }
+      override _read(): void {}
+      complete(): boolean {
+        const h = this.held
+        if (!h) return false
+        this.held = undefined
+        // Nothing wrote into it while it was out.
+        expect(h.chunk.equals(h.copy)).toBe(true)
+        this.sent.push(h.copy)
+        h.done()
+        return true
+      }
+    }
+    const stream = new SocketLikeStream()
+    const writer = new FrameWriter(
+      stream,
+      { drain: () => undefined, stalled: () => undefined },
+      new SlabPool(),
+    )
+    const link: CircuitLink = {
+      ready: (c) => writer.schedule(c),
+      sendFin: () => undefined,
+      sendCredit: () => undefined,
+      sendReset: () => undefined,
+      release: (c) => writer.forget(c),
+    }
+    const circuit = new Circuit(1, 64 * 1024, link, 'open')
+    const data = randomBytes(8 * 1024 * 1024)
+    circuit.onCredit(data.length)
+    let written = false
+    circuit.write(data, () => (written = true))
+    for (let i = 0; i < 10_000 && !(written && !stream.complete()); i++) {
+      writer.control(FrameType.PING, 0, Buffer.alloc(8, i & 0xff)) // control frames in between
+      stream.complete()
+      await tick()
+    }
+    const frames = decode(stream.sent)
+    const payload = Buffer.concat(
+      frames.filter((f) => f.type === FrameType.DATA).map((f) => f.payload),
+    )
+    expect(payload.equals(data)).toBe(true)
+    expect(stream.sent.length).toBeGreaterThan(30)
+    expect(stream.buffers.size).toBeLessThanOrEqual(4)
   })
 })
