@@ -377,6 +377,18 @@ const registry = {
     502,
     'The other endpoint sent a malformed or oversized end-to-end handshake message, so the circuit was closed; check both ends run compatible zerohook versions.',
   ],
+  ZH_E2E_RECORD_INVALID: [
+    502,
+    'End-to-end data failed authentication (it was altered, replayed, reordered or dropped on the way, or sealed under another key), so the circuit was reset and nothing of it was used; retry, and if it repeats, check the routers on the path.',
+  ],
+  ZH_E2E_RECORD_MALFORMED: [
+    502,
+    'The end-to-end data held a record no zerohook endpoint writes (unknown type, bad length, or data after its end), so the circuit was reset; check both ends run compatible zerohook versions, and the routers on the path.',
+  ],
+  ZH_E2E_TRUNCATED: [
+    502,
+    'The circuit ended before the other endpoint finished sending (no authenticated end of stream), so what arrived may be cut short; treat it as incomplete and retry.',
+  ],
   ZH_E2E_URL_INVALID: [
     400,
     'Overlay URLs are http://<service-name>/path: the host names the service and the circuit is already end-to-end encrypted, so use http: and a service name.',

@@ -1,9 +1,11 @@
 import { EventEmitter } from 'node:events'
-import type { TLSSocket } from 'node:tls'
-import type { E2ePeer } from './e2e/index.js'
+import type { E2eSocket } from './e2e/index.js'
 
-/** A socket from the overlay: end-to-end TLS with the caller, who is `peerIdentity`. */
-export type OverlaySocket = TLSSocket & { peerIdentity: E2ePeer }
+/**
+ * A socket from the overlay: end-to-end encrypted records with the caller, who is
+ * `peerIdentity` (proven by its certificate in the end-to-end handshake and its grant).
+ */
+export type OverlaySocket = E2eSocket
 
 interface ListenerEvents {
   connection: [socket: OverlaySocket]

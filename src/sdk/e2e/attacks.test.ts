@@ -163,6 +163,22 @@ describe('peers that do not speak the protocol', () => {
     expect(await destroyedSoon(a)).toBe(true)
   })
 
+  it('an endpoint of the previous version (TLS application data, zh-e2e/1) fails the handshake', async () => {
+    const { a, b } = createMemoryPair()
+    const host = createE2eHost(hoster, SERVICE)
+    const accepted = host.accept(b)
+    const old = tls.connect({
+      socket: a,
+      ...tlsMaterial(dialerId),
+      ALPNProtocols: ['zh-e2e/1'],
+      checkServerIdentity: () => undefined,
+    })
+    const refused = new Promise((resolve) => old.once('error', resolve))
+    await expect(accepted).rejects.toMatchObject({ code: 'ZH_E2E_HANDSHAKE_FAILED' })
+    expect(await refused).toMatchObject({ code: 'ERR_SSL_TLSV1_ALERT_NO_APPLICATION_PROTOCOL' })
+    host.close()
+  })
+
   it('a hoster that never answers times out', async () => {
     const { a } = createMemoryPair()
     await expect(e2eDial(a, dialer, { serviceName: SERVICE.name }, fast)).rejects.toMatchObject({
@@ -207,6 +223,19 @@ describe('peers that do not speak the protocol', () => {
 
   it('an oversized grant message is refused without being buffered', async () => {
     const circuit = rogueHoster((s) => s.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 1])))
+    await expect(e2eDial(circuit, dialer, { serviceName: SERVICE.name })).rejects.toMatchObject({
+      code: 'ZH_E2E_PROTOCOL',
+    })
+    expect(await destroyedSoon(circuit)).toBe(true)
+  })
+
+  it('a hoster that sends TLS data after its ok is refused (data goes in records only)', async () => {
+    const circuit = rogueHoster((s) => {
+      s.write(encodeMessage({ type: 'grant', grant: hoster.grant }))
+      s.once('data', () =>
+        s.write(Buffer.concat([encodeMessage({ type: 'ok' }), Buffer.from('smuggled')])),
+      )
+    })
     await expect(e2eDial(circuit, dialer, { serviceName: SERVICE.name })).rejects.toMatchObject({
       code: 'ZH_E2E_PROTOCOL',
     })

@@ -4,6 +4,9 @@ import { ZhError } from '../../errors.js'
 import { checkServerPrincipal } from '../../pki/verify.js'
 import { runAttempt } from './attempt.js'
 import { authenticatePeer, type Role } from './exchange.js'
+import { TlsGate } from './records/gate.js'
+import { handOver } from './records/handover.js'
+import { KeyLog } from './records/keylog.js'
 import { E2E_ALPN, clientContext } from './tls.js'
 import type { E2eConnection, E2eLocal, E2eOptions } from './types.js'
 
@@ -13,10 +16,11 @@ import type { E2eConnection, E2eLocal, E2eOptions } from './types.js'
  * grant exchange inside the channel. The hoster must hold a certificate of our CA naming an
  * identity of our network, and a valid *bind* grant for *this* service issued to that identity
  * and that certificate; so a router that connects the dial to any other endpoint is caught.
+ * The data then goes in our AES-256-GCM records keyed from the TLS exporter (records/).
  *
- * Resolves once both sides accepted each other, with the TLS socket (any bytes the hoster sent
- * after the handshake are still in it) and the hoster's identity. There is no fallback: on any
- * failure both the TLS socket and the circuit are destroyed and the promise rejects with a
+ * Resolves once both sides accepted each other, with the record socket (any bytes the hoster
+ * sent after the handshake are still in it) and the hoster's identity. There is no fallback: on
+ * any failure both the TLS socket and the circuit are destroyed and the promise rejects with a
  * `ZH_E2E_*` code (ZH_E2E_PEER_CERT_INVALID, ZH_E2E_PEER_GRANT_INVALID, ZH_E2E_WRONG_SERVICE,
  * ZH_E2E_REFUSED, ZH_E2E_PROTOCOL, ZH_E2E_HANDSHAKE_FAILED, ZH_E2E_TIMEOUT), or with the
  * circuit's own `ZH_*` error when the overlay reset it (say ZH_ROUTER_NO_TERMINATOR).
@@ -38,8 +42,9 @@ export function e2eDial(
   return runAttempt(circuit, options.timeoutMs, async (attempt) => {
     const grant = local.grant
     if (!grant) throw new ZhError('ZH_SDK_NO_GRANT', `no dial grant for ${expect.serviceName}`)
+    const gate = new TlsGate(circuit)
     const socket = tls.connect({
-      socket: circuit,
+      socket: gate,
       secureContext: clientContext(identity),
       ALPNProtocols: [E2E_ALPN],
       rejectUnauthorized: true,
@@ -47,11 +52,19 @@ export function e2eDial(
       checkServerIdentity: checkServerPrincipal({ network: identity.network, kind: 'identity' }),
     })
     attempt.adopt(socket)
-    if (options.keylog) socket.on('keylog', options.keylog)
+    const keylog = options.keylog && new KeyLog(options.keylog)
+    if (keylog) socket.on('keylog', keylog.tls)
     await new Promise<void>((resolve) => socket.once('secureConnect', resolve))
+    gate.secured()
 
     const service = { name: expect.serviceName, id: expect.serviceId }
     const role: Role = { peerEku: 'serverAuth', peerAction: 'bind', service }
-    return authenticatePeer(socket, attempt, { identity, grant }, role, options)
+    const peer = await authenticatePeer(socket, attempt, { identity, grant }, role, options)
+    const records = await handOver(socket, gate, circuit, peer, {
+      side: 'dialer',
+      keylog,
+      recordsPerKey: options.recordsPerKey,
+    })
+    return { socket: records, peer }
   })
 }

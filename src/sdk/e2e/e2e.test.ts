@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import net, { type AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { fingerprint } from '../../pki/inspect.js'
 import type { IdentityFile } from '../identity-file.js'
@@ -12,6 +13,8 @@ import {
   type TestNetwork,
 } from './e2e.test-util.js'
 import { createE2eHost } from './host.js'
+import { okHoldingRelay, openCapture, secretsOf } from './records/records.test-util.js'
+import { E2eSocket } from './records/socket.js'
 import type { E2eLocal } from './types.js'
 
 let network: TestNetwork
@@ -43,8 +46,8 @@ describe('end-to-end handshake', () => {
     expect(h.peer.fingerprint).toBe(fingerprint(dialerId.certificate))
     expect(d.socket.peerIdentity).toBe(d.peer)
     expect(h.socket.peerIdentity).toBe(h.peer)
-    expect(d.socket.getProtocol()).toBe('TLSv1.3')
-    expect(h.socket.getProtocol()).toBe('TLSv1.3')
+    expect(d.socket).toBeInstanceOf(E2eSocket)
+    expect(h.socket).toBeInstanceOf(E2eSocket)
 
     const up = randomBytes(1024 * 1024)
     const down = randomBytes(1024 * 1024)
@@ -63,6 +66,32 @@ describe('end-to-end handshake', () => {
     expect((await readAll(accept.value.socket)).toString()).toBe('first bytes')
   })
 
+  it.each(['dialer', 'hoster'] as const)(
+    'switches exactly when the %s’s first record comes in one chunk with its ok',
+    async (side) => {
+      const relay = okHoldingRelay(side)
+      const host = createE2eHost(hoster, SERVICE)
+      // Each end writes the moment its handshake is through.
+      const [h, d] = await Promise.all([
+        host.accept(relay.hosterEnd).then((c) => (c.socket.write('and back'), c)),
+        e2eDial(relay.dialerEnd, dialer, { serviceName: SERVICE.name }).then(
+          (c) => (c.socket.write('right behind the ok'), c),
+        ),
+      ])
+      host.close()
+      // (Read without ending: a memory pair ends both ways as soon as one side ends.)
+      const got = (s: Duplex, text: string) =>
+        new Promise<void>((resolve) => {
+          let seen = ''
+          s.on('data', (c: Buffer) => (seen += c.toString()) === text && resolve())
+        })
+      await Promise.all([got(h.socket, 'right behind the ok'), got(d.socket, 'and back')])
+      expect(relay.mixed()).toBe(1)
+      d.socket.destroy()
+      h.socket.destroy()
+    },
+  )
+
   it('a relay that sees every byte never sees the plaintext, nor the grants', async () => {
     const logged: string[] = []
     const { dial, accept, pair } = await handshakeOverPair(dialer, hoster, {
@@ -70,22 +99,38 @@ describe('end-to-end handshake', () => {
     })
     if (dial.status !== 'fulfilled' || accept.status !== 'fulfilled') throw new Error('failed')
     const marker = 'ZEROHOOK-PLAINTEXT-MARKER-4f1c'
-    dial.value.socket.end(`${marker} from the dialer`)
-    accept.value.socket.end(`${marker} from the hoster`)
+    // Enough to span several records, each marked.
+    const up = `${marker} from the dialer `.repeat(2000)
+    const down = `${marker} from the hoster `.repeat(2000)
+    dial.value.socket.end(up)
+    accept.value.socket.end(down)
     const [atHost, atDialer] = await Promise.all([
       readAll(accept.value.socket),
       readAll(dial.value.socket),
     ])
-    expect(atHost.toString()).toContain(marker)
-    expect(atDialer.toString()).toContain(marker)
+    expect(atHost.toString()).toBe(up)
+    expect(atDialer.toString()).toBe(down)
 
-    const relayed = Buffer.concat([...pair.captured.aToB, ...pair.captured.bToA])
-    expect(relayed.length).toBeGreaterThan(1000)
+    const { aToB, bToA } = pair.captured
+    const relayed = Buffer.concat([...aToB, ...bToA])
+    expect(relayed.length).toBeGreaterThan(up.length + down.length)
     expect(relayed.includes(marker)).toBe(false)
     expect(relayed.includes(dialer.grant.slice(-40))).toBe(false)
     expect(relayed.includes(hoster.grant.slice(-40))).toBe(false)
-    // The key log hook reports each side's secrets (so a test can decrypt a capture).
+
+    // The key log opens exactly what crossed: TLS records, then records that hold the data and
+    // end with END. So the capture above is the data, encrypted, and nothing else.
     expect(logged.filter((l) => l.startsWith('CLIENT_TRAFFIC_SECRET_0'))).toHaveLength(2)
+    const secrets = secretsOf(logged)
+    const toHoster = openCapture(aToB, secrets.dialer)
+    const toDialer = openCapture(bToA, secrets.hoster)
+    expect(toHoster.ended && toHoster.plaintext.toString() === up).toBe(true)
+    expect(toDialer.ended && toDialer.plaintext.toString() === down).toBe(true)
+    expect(toHoster.tlsRecords).toBeGreaterThan(0)
+    // Each direction under its own key.
+    expect(() => openCapture(aToB, secrets.hoster)).toThrow(
+      expect.objectContaining({ code: 'ZH_E2E_RECORD_INVALID' }),
+    )
   })
 
   it('one host tells concurrent handshakes apart', async () => {

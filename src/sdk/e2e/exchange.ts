@@ -6,7 +6,7 @@ import type { Attempt } from './attempt.js'
 import { checkPeerCertificate, checkPeerGrant } from './checks.js'
 import { MessageReader, encodeMessage, type E2eMessage } from './messages.js'
 import { grantKeyOf } from './tls.js'
-import type { E2eConnection, E2eLocal, E2eOptions, E2ePeer, E2eSocket } from './types.js'
+import type { E2eLocal, E2eOptions, E2ePeer } from './types.js'
 
 /**
  * The grant exchange, the same on both sides once TLS is up: send our grant, read the peer's,
@@ -52,7 +52,8 @@ export interface Role {
 
 /**
  * Everything after the TLS handshake, the same on both sides: check the peer's certificate, run
- * the grant exchange, and name the peer on the socket.
+ * the grant exchange, and name the peer. Resolves once both verdicts are `ok`; the caller then
+ * switches the circuit to records (records/handover.ts).
  */
 export async function authenticatePeer(
   socket: TLSSocket,
@@ -60,7 +61,7 @@ export async function authenticatePeer(
   local: E2eLocal,
   role: Role,
   options: E2eOptions,
-): Promise<E2eConnection> {
+): Promise<E2ePeer> {
   const { identity } = local
   attempt.secured()
   const peerCert = checkPeerCertificate(socket, identity, role.peerEku)
@@ -75,11 +76,9 @@ export async function authenticatePeer(
       now: options.now?.() ?? Date.now(),
     }),
   )
-  const peer: E2ePeer = {
+  return {
     ...peerCert,
     ...(grant.nm === undefined ? {} : { name: grant.nm }),
     grant,
   }
-  const e2e = Object.assign(socket, { peerIdentity: peer }) satisfies E2eSocket
-  return { socket: e2e, peer }
 }

@@ -4,6 +4,9 @@ import tls from 'node:tls'
 import { ZhError } from '../../errors.js'
 import { runAttempt, type Attempt } from './attempt.js'
 import { authenticatePeer, type Role } from './exchange.js'
+import { TlsGate } from './records/gate.js'
+import { handOver } from './records/handover.js'
+import { KeyLog } from './records/keylog.js'
 import { E2E_ALPN, tlsMaterial } from './tls.js'
 import type { E2eConnection, E2eLocal, E2eOptions } from './types.js'
 
@@ -20,10 +23,11 @@ export interface E2eHost {
  * is fed each circuit with `emit('connection')`, requiring a client certificate of our CA
  * (`requestCert` + `rejectUnauthorized`), then the grant exchange inside the channel. The dialer
  * must be an identity of our network holding a valid *dial* grant for *this* service, issued to
- * that identity and the certificate it proved in TLS.
+ * that identity and the certificate it proved in TLS. The data then goes in our AES-256-GCM
+ * records keyed from the TLS exporter (records/).
  *
- * `accept` resolves once both sides accepted each other, with the TLS socket (bytes the dialer
- * sent after the handshake, such as the first HTTP request, are still in it) and the dialer's
+ * `accept` resolves once both sides accepted each other, with the record socket (bytes the
+ * dialer sent after the handshake, such as the first HTTP request, are still in it) and the dialer's
  * identity. On any failure both the TLS socket and the circuit are destroyed and it rejects with
  * a `ZH_E2E_*` code (or the circuit's own `ZH_*` error when the overlay reset it), ZH_SDK_CLOSED
  * after `close()`. `local` is read at every `accept` (pass a function returning the freshest
@@ -82,9 +86,18 @@ export function createE2eHost(
         inProgress.add(attempt)
         attempt.failed.catch(() => inProgress.delete(attempt))
         try {
-          const socket = await handshake(serverFor(identity), circuit, attempt, options)
+          const gate = new TlsGate(circuit)
+          const keylog = options.keylog && new KeyLog(options.keylog)
+          const socket = await handshake(serverFor(identity), gate, attempt, keylog)
+          gate.secured()
           attempt.adopt(socket)
-          return await authenticatePeer(socket, attempt, { identity, grant }, role, options)
+          const peer = await authenticatePeer(socket, attempt, { identity, grant }, role, options)
+          const records = await handOver(socket, gate, circuit, peer, {
+            side: 'hoster',
+            keylog,
+            recordsPerKey: options.recordsPerKey,
+          })
+          return { socket: records, peer }
         } finally {
           inProgress.delete(attempt)
         }
@@ -101,8 +114,8 @@ export function createE2eHost(
 }
 
 /**
- * Feeds one circuit to the server and resolves with its TLS socket once the client certificate
- * was accepted. The server's events do not say which injected stream a TLS socket belongs to, so
+ * Feeds one circuit (through its gate) to the server and resolves with its TLS socket once the
+ * client certificate was accepted. The server's events do not say which injected stream a TLS socket belongs to, so
  * each circuit gets its own view of the server: an object whose prototype is the server (one
  * secure context, one configuration) with its own listeners (EventEmitter supports inherited
  * emitters). Node's connection listener then builds the TLS socket for that view, and the view
@@ -110,23 +123,22 @@ export function createE2eHost(
  */
 function handshake(
   server: tls.Server,
-  circuit: Duplex,
+  gate: TlsGate,
   attempt: Attempt,
-  options: E2eOptions,
+  keylog: KeyLog | undefined,
 ): Promise<tls.TLSSocket> {
   const view = Object.create(server) as tls.Server
   Reflect.apply(EventEmitter, view, [])
   for (const listener of server.listeners('connection')) {
     view.on('connection', listener as (socket: Duplex) => void)
   }
-  const keylog = options.keylog
-  if (keylog) view.on('keylog', (line: Buffer) => keylog(line))
+  if (keylog) view.on('keylog', (line: Buffer) => keylog.tls(line))
   view.once('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
     // A refused certificate shows up as a hang-up; the socket knows the real reason.
     attempt.adopt(socket)
     attempt.fail(err)
   })
   const secured = new Promise<tls.TLSSocket>((resolve) => view.once('secureConnection', resolve))
-  view.emit('connection', circuit)
+  view.emit('connection', gate)
   return secured
 }

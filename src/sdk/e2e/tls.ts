@@ -7,8 +7,10 @@ import type { IdentityFile } from '../identity-file.js'
 /**
  * ALPN id of the end-to-end layer. Endpoints use the same certificates for the hop to their
  * router, so the protocol id keeps an end-to-end handshake from being confused with any other.
+ * Version 2 carries the data in our records (records/) instead of TLS application data: an
+ * endpoint of version 1 fails the TLS handshake (no common protocol) instead of misreading them.
  */
-export const E2E_ALPN = 'zh-e2e/1'
+export const E2E_ALPN = 'zh-e2e/2'
 
 /** TLS material of an identity: its own certificate and key, and the network CA as the only trust. */
 export function tlsMaterial(identity: IdentityFile): tls.SecureContextOptions {

@@ -1,6 +1,6 @@
-import type { TLSSocket } from 'node:tls'
 import type { GrantClaims } from '../../controller/grants/token.js'
 import type { IdentityFile } from '../identity-file.js'
+import type { E2eSocket } from './records/socket.js'
 
 /** What one endpoint brings to an end-to-end handshake. */
 export interface E2eLocal {
@@ -26,9 +26,6 @@ export interface E2ePeer {
   grant: GrantClaims
 }
 
-/** A TLS socket whose peer passed every end-to-end check; it names that peer. */
-export type E2eSocket = TLSSocket & { peerIdentity: E2ePeer }
-
 /** What an end-to-end handshake resolves to. */
 export interface E2eConnection {
   socket: E2eSocket
@@ -40,12 +37,20 @@ export interface E2eOptions {
   /** Limit for the whole handshake (TLS and grant exchange), in ms; default 10 000. */
   timeoutMs?: number
   /**
-   * Receives the TLS key log lines (NSS key log format). For tests and debugging only: anyone
-   * holding them can decrypt the circuit. Off by default.
+   * Receives the key log of each handshake: the TLS lines (NSS key log format; they open the
+   * handshake and the grant exchange), then the two record secrets of the circuit
+   * (`ZEROHOOK_DIALER_TRAFFIC_SECRET_0` and `ZEROHOOK_HOSTER_TRAFFIC_SECRET_0`, see
+   * records/keylog.ts). For tests and debugging only: anyone holding them can decrypt the whole
+   * circuit. Off by default.
    */
   keylog?: (line: Buffer) => void
   /** The clock grants are checked against, in ms since the epoch; default `Date.now`. */
   now?: () => number
+  /**
+   * @internal Records per key before both ends move to the next (default 2^24); tests lower it
+   * to cross key updates. Both ends must use the same value.
+   */
+  recordsPerKey?: number
 }
 
 /** Default limit of the whole end-to-end handshake. */

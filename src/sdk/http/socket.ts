@@ -1,8 +1,8 @@
 import net from 'node:net'
 import { Duplex } from 'node:stream'
-import type { E2ePeer } from '../e2e/index.js'
+import { E2eSocket, type E2ePeer } from '../e2e/index.js'
 
-/** A connection over the overlay: a Duplex (normally the end-to-end TLS socket) and its peer. */
+/** A connection over the overlay: a Duplex (normally the end-to-end socket) and its peer. */
 export type OverlaySocket = Duplex & { peerIdentity?: E2ePeer }
 
 /** Opens a connection to a service over the overlay (the SDK's `dial`, injected). */
@@ -18,16 +18,18 @@ export type SocketLike = OverlaySocket & {
 }
 
 /**
- * A connection as Node's HTTP client and server expect it. A `net.Socket`, such as the
- * end-to-end TLS socket, is returned as it is: it already has `setTimeout` with idle semantics,
- * and `setKeepAlive`, `setNoDelay`, `ref` and `unref` do nothing where no OS socket lies below.
- * Any other Duplex is wrapped in a {@link SocketShim}.
+ * A connection as Node's HTTP client and server expect it. The end-to-end socket and any
+ * `net.Socket` are returned as they are: they already have `setTimeout` with idle semantics,
+ * and `setKeepAlive`, `setNoDelay`, `ref` and `unref` (which do nothing where no OS socket lies
+ * below). Any other Duplex is wrapped in a {@link SocketShim}.
  *
  * @example
  * server.emit('connection', asSocket(await dial('jenkins-webhook')))
  */
 export function asSocket(stream: OverlaySocket): SocketLike {
-  return stream instanceof net.Socket ? stream : new SocketShim(stream)
+  return stream instanceof E2eSocket || stream instanceof net.Socket
+    ? stream
+    : new SocketShim(stream)
 }
 
 /**
