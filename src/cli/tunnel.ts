@@ -38,6 +38,7 @@ interface InterceptOptions {
   identity: string
   service: string
   listen: string
+  http?: boolean
   grace: number
 }
 
@@ -90,7 +91,7 @@ export function tunnelCommands(program: Command): void {
       const verify = opts.verify ? await verifyOptions(opts) : undefined
       if (!opts.verify && (opts.secret.length > 0 || opts.publicKey.length > 0 || opts.state))
         throw new ZhError('ZH_USAGE', '--secret, --public-key and --state need --verify SCHEME')
-      const log = pino({ base: { component: 'tunnel' }, redact: logRedactions })
+      const log = tunnelLog()
       const zh = await connectIdentity(opts.identity, log)
       const tunnel = await hostTunnel(zh, {
         service: opts.service,
@@ -118,20 +119,27 @@ export function tunnelCommands(program: Command): void {
 
   group
     .command('intercept')
-    .description('Listen on a local port and pipe each connection into a dial of a service')
+    .description(
+      'Listen on a local port and pipe each connection into a dial of a service (--http: forward HTTP requests over pooled circuits)',
+    )
     .requiredOption('--identity <file>', 'identity file that may dial the service')
     .requiredOption('--service <name>', 'service to dial')
     .requiredOption('--listen <host:port>', 'local address (port 0: any free port)')
+    .option(
+      '--http',
+      'speak HTTP locally and reuse pooled circuits across connections (default: raw bytes)',
+    )
     .option('--grace <ms>', 'how long open connections may finish on stop', wholeNumber, 5_000)
     .option('--json', 'logs are JSON lines already; accepted for symmetry')
     .action(async (opts: InterceptOptions) => {
       const { host, port } = parseListen(opts.listen)
-      const log = pino({ base: { component: 'tunnel' }, redact: logRedactions })
+      const log = tunnelLog()
       const zh = await connectIdentity(opts.identity, log)
       const tunnel = await interceptTunnel((service) => zh.dial(service), {
         service: opts.service,
         host,
         port,
+        http: opts.http === true,
         graceMs: opts.grace,
         log,
       }).catch(async (err: unknown) => {
@@ -139,7 +147,12 @@ export function tunnelCommands(program: Command): void {
         throw err
       })
       log.info(
-        { service: opts.service, address: tunnel.address.host, port: tunnel.address.port },
+        {
+          service: opts.service,
+          address: tunnel.address.host,
+          port: tunnel.address.port,
+          mode: opts.http ? 'http' : 'raw',
+        },
         'tunnel intercept listening',
       )
       await untilSignal()
@@ -148,6 +161,33 @@ export function tunnelCommands(program: Command): void {
       await zh.close()
       log.info('tunnel stopped')
     })
+}
+
+/**
+ * The tunnel's log, a line per request, written in batches: lines collect up to 4 KiB and go
+ * out at the latest a quarter of a second later, from a background write. A synchronous write
+ * per line (pino's default) put a system call on every request's path; whatever is pending is
+ * flushed when the process exits.
+ */
+function tunnelLog(): pino.Logger {
+  const out = pino.destination({ dest: 1, sync: false, minLength: 4096 })
+  let pending = false
+  setInterval(() => {
+    if (!pending) return
+    pending = false
+    try {
+      out.flush()
+    } catch {
+      // Ended by the exit handler, which wrote what was pending.
+    }
+  }, 250).unref()
+  const stream = {
+    write(line: string) {
+      pending = true
+      out.write(line)
+    },
+  }
+  return pino({ base: { component: 'tunnel' }, redact: logRedactions }, stream)
 }
 
 async function connectIdentity(file: string, log: pino.Logger) {

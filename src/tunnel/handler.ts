@@ -3,6 +3,7 @@ import { type ZhCode, ZhError, isZhError } from '../errors.js'
 import { publicCode, refusal, writeAnswer } from '../webhooks/middleware/answer.js'
 import { forwardRequest } from './forward.js'
 import { type TunnelCaller, upstreamRequestHeaders } from './headers.js'
+import { createInFlight } from './in-flight.js'
 import type { TunnelTarget } from './target.js'
 import { type PassedWebhook, type TunnelVerifyOptions, createVerifyGate } from './verify-gate.js'
 
@@ -61,13 +62,15 @@ export function createTunnelHandler(opts: TunnelHandlerOptions): TunnelHandler {
     maxBodyBytes,
     timeoutMs: opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS,
   }
-  let active = 0
+  const inFlight = createInFlight()
   let draining = false
-  const idle = new Set<() => void>()
 
-  const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<number> => {
+  const serve = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    caller: TunnelCaller | undefined,
+  ): Promise<number> => {
     if (draining) throw new ZhError('ZH_TUNNEL_CLOSING')
-    const caller = opts.callerOf(req)
     if (!caller) throw new ZhError('ZH_E2E_REFUSED', 'not an overlay caller')
     let passed: PassedWebhook | undefined
     if (gate) passed = await gate(req)
@@ -87,14 +90,14 @@ export function createTunnelHandler(opts: TunnelHandlerOptions): TunnelHandler {
 
   const handle = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     const started = performance.now()
-    active++
+    const leave = inFlight.enter()
     const caller = opts.callerOf(req)
     const line = {
       method: req.method,
       path: (req.url ?? '/').split('?')[0],
       caller: caller?.name ?? caller?.identityId,
     }
-    serve(req, res)
+    serve(req, res, caller)
       .then((status) => ({ status, code: undefined as ZhCode | undefined }))
       .catch((err: unknown) => {
         const code = isZhError(err) && err.status < 500 ? err.code : codeForFailure(err)
@@ -108,29 +111,16 @@ export function createTunnelHandler(opts: TunnelHandlerOptions): TunnelHandler {
         const ms = Math.round(performance.now() - started)
         opts.log?.info({ ...line, status, ms, ...(code ? { code } : {}) }, 'tunnel request')
       })
-      .finally(() => {
-        active--
-        if (active === 0) for (const wake of idle) wake()
-      })
+      .finally(leave)
       .catch(() => undefined)
   }
 
   return {
     handle,
-    inFlight: () => active,
+    inFlight: inFlight.count,
     async drain(graceMs) {
       draining = true
-      if (active > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, graceMs)
-          function done() {
-            clearTimeout(timer)
-            idle.delete(done)
-            resolve()
-          }
-          idle.add(done)
-        })
-      }
+      await inFlight.idle(graceMs)
       agent.destroy()
     },
   }

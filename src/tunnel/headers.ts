@@ -53,16 +53,31 @@ export function upstreamRequestHeaders(
   caller: TunnelCaller,
   authority: string,
 ): OutgoingHttpHeaders {
-  const out = forwardable(incoming)
+  const out = proxiedRequestHeaders(incoming)
   for (const name of Object.keys(out)) if (name.startsWith('x-zerohook-')) delete out[name]
-  // The server here already answered any `Expect: 100-continue`; the app gets the whole body.
-  delete out.expect
   for (const name of FORWARDING) delete out[name]
   delete out['x-forwarded-host']
   if (typeof incoming.host === 'string') out['x-forwarded-host'] = incoming.host
   out.host = authority
   out[IDENTITY_HEADER] = caller.name ?? caller.identityId
   out[IDENTITY_ID_HEADER] = caller.identityId
+  return out
+}
+
+/**
+ * A request's headers as a proxy passes them on: hop-by-hop headers (and any listed in
+ * `Connection`) dropped, and `Expect` too, since the server here already answered any
+ * `Expect: 100-continue` and upstream gets the whole body. Everything else, `Host` included, as
+ * it came: what `tunnel intercept --http` sends over the overlay.
+ *
+ * @example
+ * ```ts
+ * proxiedRequestHeaders({ connection: 'close', host: '127.0.0.1:8081' }) // { host: '127.0.0.1:8081' }
+ * ```
+ */
+export function proxiedRequestHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out = forwardable(incoming)
+  delete out.expect
   return out
 }
 

@@ -2,7 +2,22 @@ import http from 'node:http'
 import type { Duplex } from 'node:stream'
 import { getPeerIdentity } from '../sdk/http/serve.js'
 import type { Zerohook } from '../sdk/context.js'
-import { type TunnelHandlerOptions, createTunnelHandler } from './handler.js'
+import {
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+  type TunnelHandlerOptions,
+  createTunnelHandler,
+} from './handler.js'
+
+/**
+ * How long a caller's idle connection (a circuit at the router, one end-to-end handshake to
+ * make again) stays open between requests. Node's default of 5 s would make a sender that posts
+ * a webhook every few seconds pay a new dial for each; a minute keeps it pooled while it is busy
+ * and still lets the circuits of quiet senders go. The `Keep-Alive: timeout=60` hint tells
+ * undici and http.Agent to keep it that long on their side too.
+ */
+export const HOST_KEEP_ALIVE_MS = 60_000
+/** The longest a caller's connection may stay silent mid-request before it is cut. */
+const IDLE_MS = 120_000
 
 /** Options of {@link hostTunnel}. */
 export interface HostTunnelOptions extends Omit<TunnelHandlerOptions, 'callerOf'> {
@@ -39,7 +54,10 @@ export interface HostTunnel {
  * // later: await tunnel.close(); await zh.close()
  * ```
  */
-export async function hostTunnel(zh: Zerohook, opts: HostTunnelOptions): Promise<HostTunnel> {
+export async function hostTunnel(
+  zh: Pick<Zerohook, 'serve'>,
+  opts: HostTunnelOptions,
+): Promise<HostTunnel> {
   const tunnel = createTunnelHandler({ ...opts, callerOf: getPeerIdentity })
   const server = http.createServer(tunnel.handle)
   // A server that never listens does not track its connections (closeAllConnections is a no-op
@@ -49,8 +67,13 @@ export async function hostTunnel(zh: Zerohook, opts: HostTunnelOptions): Promise
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
   })
-  // An idle caller holds a circuit at the router: end it after two minutes of silence.
-  server.timeout = 120_000
+  server.keepAliveTimeout = HOST_KEEP_ALIVE_MS
+  // A caller silent mid-request holds a circuit at the router: end it after two minutes, or
+  // later when the app may take longer than that to answer.
+  server.timeout = Math.max(
+    IDLE_MS,
+    (opts.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS) + 5_000,
+  )
   const listener = await zh.serve(opts.service, server)
   return {
     service: opts.service,

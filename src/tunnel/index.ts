@@ -1,7 +1,8 @@
 /**
  * The tunnel (DESIGN §1): for apps that cannot embed the SDK. *Host* binds a service and forwards
  * each authorized request to a local app, optionally verifying webhooks first; *intercept*
- * listens on a local port and pipes each connection into a dial of a service.
+ * listens on a local port and pipes each connection into a dial of a service, or, in HTTP mode,
+ * forwards each request over pooled keep-alive circuits.
  *
  * @example
  * ```ts
@@ -9,13 +10,14 @@
  * await hostTunnel(zh, { service: 'jenkins-webhook', target: parseTarget('http://127.0.0.1:8080') })
  * ```
  */
-export { hostTunnel, type HostTunnel, type HostTunnelOptions } from './host.js'
+export { HOST_KEEP_ALIVE_MS, hostTunnel, type HostTunnel, type HostTunnelOptions } from './host.js'
 export {
   interceptTunnel,
   type InterceptTunnel,
   type InterceptTunnelOptions,
   type TunnelDial,
 } from './intercept.js'
+export { createInterceptHandler, type InterceptHttp } from './intercept-http.js'
 export {
   createTunnelHandler,
   DEFAULT_TUNNEL_MAX_BODY,
