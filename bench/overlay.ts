@@ -43,7 +43,7 @@ function reportLatency(where: string, s: { overlay: number[]; direct: number[] }
   report('overlay', `1 KiB POST p99 ms, direct HTTPS keep-alive, ${where}`, p(s.direct, 0.99))
   report(
     'overlay',
-    `p50 ratio overlay / direct, ${where} (aim <= 2)`,
+    `p50 ratio overlay / direct, ${where} (aim <= 1.5)`,
     p(s.overlay, 0.5) / p(s.direct, 0.5),
   )
 }

@@ -1,14 +1,18 @@
+import { benchCold } from './cold.js'
 import { benchController } from './controller.js'
 import { benchLinks } from './links.js'
 import { benchOverlay } from './overlay.js'
+import { benchTunnel } from './tunnel.js'
 import { benchWebhooks } from './webhooks.js'
 
 /** `npm run bench`: every benchmark, one after the other, in one process. */
 const suites: Record<string, () => Promise<void>> = {
+  cold: benchCold,
   controller: benchController,
   overlay: benchOverlay,
   links: benchLinks,
   webhooks: benchWebhooks,
+  tunnel: benchTunnel,
 }
 const only = process.argv.slice(2)
 for (const [name, run] of Object.entries(suites)) {

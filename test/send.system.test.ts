@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, runCli, stopAllDaemons, type Daemon } from './helpers/cli.js'
@@ -231,5 +231,28 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     const reserved = await send([...base, '--data', '{}', '--header', 'webhook-id: msg_x'])
     expect(reserved.code).toBe(1)
     expect(reserved.stderr).toMatch(/^ZH_SEND_HEADER_INVALID: /m)
+  })
+  // Last: it stops the controller.
+  it('sends with the grants it cached next to the identity while the controller is down', async () => {
+    expect((await stat(`${ci}.grants`)).mode & 0o777).toBe(0o600)
+    await net.controller.stop()
+    const args = ['--service', 'standard-hook', '--path', '/hook', '--data', '{"offline":1}']
+    const cached = await send([...args, '--secret', STANDARD_SECRET, '--json', '--timing'])
+    expect(cached.code).toBe(0)
+    const sent = JSON.parse(cached.stdout) as Sent
+    await standard.waitFor((l) => l.event === 'webhook' && l.id === sent.id)
+    const timing = JSON.parse(cached.stderr) as { timing: { steps: { name: string }[] } }
+    expect(timing.timing.steps.map((s) => s.name)).toEqual([
+      'start',
+      'identity',
+      'grants-cached',
+      'router-tls',
+      'dial',
+      'e2e',
+      'delivery',
+    ])
+    const fetched = await send([...args, '--secret', STANDARD_SECRET, '--no-grant-cache'])
+    expect(fetched.code).toBe(1)
+    expect(fetched.stderr).toMatch(/^ZH_CONNECT_FAILED: /m)
   })
 })

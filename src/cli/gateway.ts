@@ -4,7 +4,8 @@ import { logRedactions } from '../controller/run.js'
 import { loadGatewayConfig } from '../gateway/config.js'
 import { startGateway } from '../gateway/server.js'
 import { connect } from '../sdk/context.js'
-import { loadIdentity } from '../sdk/identity-file.js'
+import { fileGrantCache } from '../sdk/grant-cache.js'
+import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
 import { untilSignal } from './signals.js'
 
 const CONFIG_HELP = `
@@ -51,7 +52,12 @@ export function gatewayCommands(program: Command): void {
       // Configuration first: a bad file fails before anything connects or listens.
       const config = loadGatewayConfig(opts.config)
       const log = pino({ base: { component: 'gateway' }, redact: logRedactions })
-      const zh = await connect(await loadIdentity(opts.identity), { log })
+      const zh = await connect(await loadIdentity(opts.identity), {
+        log,
+        // A renewed certificate must outlive this process: the next start reads the file.
+        onRenewed: (renewed) => saveIdentity(opts.identity, renewed),
+        grantCache: fileGrantCache(`${opts.identity}.grants`),
+      })
       const dispatcher = zh.dispatcher()
       try {
         const running = await startGateway({ config, dispatcher, log })

@@ -1,109 +1,24 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander'
-import { isZhError } from '../errors.js'
-
-/** Adds one command group to the program. */
-type Register = (program: Command) => void
+import { readFileSync } from 'node:fs'
 
 /**
- * The command groups, loaded on demand: a run imports only the group it invokes (the
- * controller's and the router's modules take most of a second to load), and `--help` loads all.
+ * The `zerohook` entry point. `zerohook`, `zerohook --help` and `zerohook help` print the help
+ * the build wrote to help.txt (from the full command tree, see write-help.ts) without loading
+ * any command, commander included: it is the first thing a new user runs, and it should take
+ * no longer than starting Node.
  */
-const groups: { names: string[]; load: () => Promise<Register> }[] = [
-  {
-    names: ['quickstart'],
-    load: async () => (await import('./quickstart/index.js')).quickstartCommand,
-  },
-  { names: ['controller'], load: async () => (await import('./controller.js')).controllerCommands },
-  { names: ['identity'], load: async () => (await import('./identity.js')).identityCommands },
-  {
-    names: ['service'],
-    load: async () => {
-      const { entityCommands } = await import('./entities.js')
-      return (program) =>
-        entityCommands(
-          program,
-          { key: 'service', path: '/v1/services', enrolls: false, canUpdate: true },
-          'Manage services',
-        )
-    },
-  },
-  { names: ['policy'], load: async () => (await import('./policy.js')).policyCommands },
-  {
-    names: ['router-policy'],
-    load: async () => (await import('./router-policy.js')).routerPolicyCommands,
-  },
-  {
-    names: ['router'],
-    load: async () => {
-      const [{ entityCommands }, { routerRunCommand }, { routerLinksCommand }] = await Promise.all([
-        import('./entities.js'),
-        import('./router.js'),
-        import('./router-links.js'),
-      ])
-      return (program) => {
-        const router = entityCommands(
-          program,
-          { key: 'router', path: '/v1/routers', enrolls: true, canUpdate: false },
-          'Manage and run routers',
-        )
-        routerRunCommand(router)
-        routerLinksCommand(router)
-      }
-    },
-  },
-  { names: ['status'], load: async () => (await import('./status.js')).statusCommand },
-  { names: ['admin'], load: async () => (await import('./admin-renew.js')).adminCommands },
-  { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
-  { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
-  { names: ['send'], load: async () => (await import('./send.js')).sendCommand },
-  { names: ['tunnel'], load: async () => (await import('./tunnel.js')).tunnelCommands },
-  { names: ['gateway'], load: async () => (await import('./gateway.js')).gatewayCommands },
-]
+const args = process.argv.slice(2)
+const helpOnly =
+  args.length === 0 || (args.length === 1 && ['--help', '-h', 'help'].includes(args[0]!))
+const help = helpOnly ? readHelp() : undefined
+// Like commander: asked for, the help is the answer (stdout); with no command, a hint (stderr).
+if (help !== undefined) (args.length === 0 ? process.stderr : process.stdout).write(help)
+else process.exitCode = await (await import('./run.js')).run(process.argv)
 
-/** Builds the `zerohook` command tree for `argv`; cli/ only wires things together. */
-export async function buildProgram(argv: readonly string[]): Promise<Command> {
-  const program = new Command('zerohook')
-    .description('Zero trust webhooks: dark receivers behind an identity-based overlay')
-    .version('0.1.0')
-    .exitOverride()
-    .showHelpAfterError()
-  const first = argv.slice(2).find((arg) => !arg.startsWith('-'))
-  const invoked = groups.filter((g) => first !== undefined && g.names.includes(first))
-  const versionOnly = first === undefined && argv.some((a) => a === '--version' || a === '-V')
-  const load = invoked.length > 0 ? invoked : versionOnly ? [] : groups
-  for (const group of load) (await group.load())(program)
-  for (const cmd of allCommands(program)) cmd.exitOverride()
-  return program
-}
-
-function allCommands(cmd: Command): Command[] {
-  return cmd.commands.flatMap((c) => [c, ...allCommands(c)])
-}
-
-/** Codes that mean the command line itself was wrong (exit 2). */
-const USAGE_CODES = new Set<string>(['ZH_USAGE', 'ZH_CONFIG_LIFETIME_INVALID'])
-
-/** Exit codes: 0 success, 1 failure (`ZH_CODE: message` on stderr), 2 usage error. */
-async function main(argv: string[]): Promise<number> {
+function readHelp(): string | undefined {
   try {
-    await (await buildProgram(argv)).parseAsync(argv)
-    return 0
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' ||
-        err.code === 'commander.version' ||
-        err.code === 'commander.help'
-        ? 0
-        : 2
-    }
-    if (isZhError(err)) {
-      process.stderr.write(`${err.code}: ${err.message}\n`)
-      return USAGE_CODES.has(err.code) ? 2 : 1
-    }
-    process.stderr.write(`ZH_INTERNAL: ${(err as Error).stack ?? String(err)}\n`)
-    return 1
+    return readFileSync(new URL('help.txt', import.meta.url), 'utf8')
+  } catch {
+    return undefined // a build without it: commander prints the help
   }
 }
-
-process.exitCode = await main(process.argv)

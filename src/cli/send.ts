@@ -1,12 +1,14 @@
 import { open } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
-import pino from 'pino'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
 import { loadIdentity } from '../sdk/identity-file.js'
+import { fileGrantCache } from '../sdk/grant-cache.js'
+import { lazyPino } from '../sdk/log.js'
 import { DeliveryError, deliverWebhook, type DeliveryScheme } from '../sdk/webhook-delivery.js'
 import { checkHeaders } from '../sdk/webhook-message.js'
 import { emit } from './output.js'
+import { formatTiming, startTiming, type Timing } from './timing.js'
 
 /** The environment variable holding the signing secret, so it need not be on a command line. */
 export const SECRET_ENV = 'ZEROHOOK_WEBHOOK_SECRET'
@@ -27,6 +29,9 @@ interface SendOptions {
   id?: string
   retries: string
   timeout: string
+  /** A file, none (false), or the default next to the identity (unset). */
+  grantCache?: string | false
+  timing?: boolean
   json?: boolean
 }
 
@@ -68,18 +73,36 @@ export function sendCommand(program: Command): void {
     .option('--id <id>', 'message id (default a fresh one); resend a failed one with the same id')
     .option('--retries <n>', 'attempts after the first', '3')
     .option('--timeout <ms>', 'per attempt, in milliseconds', '15000')
+    .option(
+      '--grant-cache <file>',
+      'keep grants here for the next send (default: the identity file + .grants)',
+    )
+    .option('--no-grant-cache', 'always fetch grants from the controller')
+    .option('--timing', 'print where the time went to stderr')
     .option('--json', 'machine-readable output')
     .action(async (stdin: string | undefined, opts: SendOptions) => {
+      const timing = opts.timing ? startTiming() : undefined
       const payload = await readPayload(stdin, opts)
       const secret = opts.secret.length > 0 ? opts.secret : fromEnv()
       const headers = parseHeaders(opts.header)
       const retries = integer(opts.retries, '--retries')
       const timeoutMs = integer(opts.timeout, '--timeout')
+      let started = performance.now()
       const identity = await loadIdentity(opts.identity)
+      timing?.step('identity', started)
       // Warnings go to stderr: stdout is the answer (--json must stay parseable).
-      const log = pino({ level: 'warn', base: { component: 'send' } }, pino.destination(2))
-      const zh = await connect(identity, { log })
+      const log = lazyPino((pino) =>
+        pino({ level: 'warn', base: { component: 'send' } }, pino.destination(2)),
+      )
+      const grantCache =
+        opts.grantCache === false
+          ? undefined
+          : fileGrantCache(
+              typeof opts.grantCache === 'string' ? opts.grantCache : `${opts.identity}.grants`,
+            )
+      const zh = await connect(identity, { log, grantCache })
       try {
+        started = performance.now()
         const res = await deliverWebhook(zh, {
           service: opts.service,
           path: opts.path,
@@ -94,6 +117,7 @@ export function sendCommand(program: Command): void {
           onRetry: ({ attempt, error, delayMs }) =>
             log.warn({ attempt, error, delayMs }, 'attempt failed; retrying'),
         })
+        timing?.step('delivery', started)
         const { id, status, attempts, body, duplicate } = res
         emit(opts.json, { id, status, attempts, duplicate, body }, () => {
           const note = duplicate ? ' (the receiver had it already)' : ''
@@ -110,8 +134,14 @@ export function sendCommand(program: Command): void {
         throw err
       } finally {
         await zh.close()
+        if (timing) printTiming(timing, opts.json)
       }
     })
+}
+
+function printTiming(timing: Timing, json: boolean | undefined): void {
+  const report = timing.report()
+  process.stderr.write(json ? `${JSON.stringify({ timing: report })}\n` : formatTiming(report))
 }
 
 function fromEnv(): string {

@@ -1,32 +1,19 @@
 import type { Server } from 'node:http'
-import type { Duplex } from 'node:stream'
-import type { TLSSocket } from 'node:tls'
-import pino, { type Logger } from 'pino'
 import { ZhError, isZhCode, isZhError } from '../errors.js'
 import { encodeOverlay, decodeTerminateMeta } from '../wire/overlay.js'
 import type { PendingCircuit } from '../wire/index.js'
 import { createE2eHost, e2eDial } from './e2e/index.js'
 import { Generation } from './generation.js'
-import { createOverlayAgent, createOverlayDispatcher, serveOverlay } from './http/index.js'
+import type { GrantCache } from './grant-cache.js'
+import { createOverlayAgent } from './http/agent.js'
+import { createOverlayDispatcher } from './http/dispatcher.js'
+import { serveOverlay } from './http/serve.js'
 import type { IdentityFile } from './identity-file.js'
 import { OverlayListener, type OverlaySocket } from './listener.js'
+import { lazyPino, type SdkLog } from './log.js'
+import { phaseDone } from './phases.js'
 import { assertNotExpired, certificateExpiry, renewalDelay, renewIdentity } from './renewal.js'
 import type { RouterLink } from './router-link.js'
-
-/**
- * After the handshake the circuit belongs to its TLS socket: an overlay reset of the circuit
- * (revocation, a router going away) becomes the socket's error, with the ZH_* code, so the
- * application sees why its connection ended.
- */
-function forwardErrors(circuit: Duplex, socket: TLSSocket): void {
-  circuit.on('error', (err) => {
-    if (socket.destroyed) return
-    // Nobody listens for errors on this socket (an idle pooled connection, say): close it
-    // without one rather than crash the application's process.
-    if (socket.listenerCount('error') === 0) socket.destroy()
-    else socket.destroy(err)
-  })
-}
 
 /** Refusals that fresh grants may cure (a policy added or restored since the last fetch). */
 const STALE_GRANT = new Set<string>([
@@ -37,11 +24,17 @@ const STALE_GRANT = new Set<string>([
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {
-  log?: Logger
+  /** Where warnings go; default a pino logger at `warn` on stdout, made on its first line. */
+  log?: SdkLog
   /** Called with the renewed identity (new certificate and key), e.g. to save it to its file. */
   onRenewed?: (identity: IdentityFile) => Promise<void> | void
   /** How long connect() waits for a first router link, ms (default 10 s). */
   routerTimeoutMs?: number
+  /**
+   * Keeps the grants of each fetch for the next start (see `fileGrantCache`): a process that
+   * starts often (a CLI send, a Lambda) then skips the controller while they are fresh.
+   */
+  grantCache?: GrantCache
 }
 
 /**
@@ -58,12 +51,16 @@ export async function connect(
 ): Promise<Zerohook> {
   const zh = new Zerohook(
     identity,
-    opts.log ?? pino({ level: 'warn', base: { component: 'sdk' } }),
+    opts.log ?? lazyPino((pino) => pino({ level: 'warn', base: { component: 'sdk' } })),
     opts.onRenewed,
+    opts.grantCache,
   )
   await zh.start(opts.routerTimeoutMs ?? 10_000)
   return zh
 }
+
+/** How long connect() tries the routers of cached grants before it asks the controller, ms. */
+const CACHED_ROUTERS_TIMEOUT_MS = 3_000
 
 /** After a failed renewal, try again this soon (ms), at most. */
 const RENEW_RETRY_MS = 60_000
@@ -83,8 +80,9 @@ export class Zerohook {
 
   constructor(
     identity: IdentityFile,
-    private readonly log: Logger,
+    private readonly log: SdkLog,
     private readonly onRenewed?: (identity: IdentityFile) => Promise<void> | void,
+    private readonly grantCache?: GrantCache,
   ) {
     this.gen = this.generation(identity)
   }
@@ -99,6 +97,7 @@ export class Zerohook {
   private generation(identity: IdentityFile): Generation {
     return new Generation(identity, {
       log: this.log,
+      grantCache: this.grantCache,
       onCircuit: (pending, gen, link) => void this.onTermination(pending, gen, link),
       onUp: (link, gen) => this.bindOn(link, gen),
     })
@@ -106,13 +105,25 @@ export class Zerohook {
 
   /** Fetches the generation's grants, connects its links and waits for one to be ready. */
   private async startGeneration(gen: Generation, timeoutMs: number): Promise<void> {
-    const grants = await gen.grants.start()
+    const started = performance.now()
+    const { grants, fromCache } = await gen.grants.start()
+    phaseDone(fromCache ? 'grants-cached' : 'grants', started)
     gen.grants.onUpdate((g) => {
       gen.syncLinks(g.routers)
       void this.rebindAll(gen)
     })
+    const linking = performance.now()
     gen.syncLinks(grants.routers)
-    await gen.whenReady(timeoutMs)
+    if (!fromCache) await gen.whenReady(timeoutMs)
+    else {
+      // Cached routers may have moved or gone: short of a link soon, ask the controller.
+      const cachedRouters = Math.min(timeoutMs, CACHED_ROUTERS_TIMEOUT_MS)
+      await gen.whenReady(cachedRouters).catch(async () => {
+        await gen.grants.refresh() // its update listener re-syncs the links
+        await gen.whenReady(timeoutMs)
+      })
+    }
+    phaseDone('router-tls', linking)
   }
 
   /**
@@ -207,15 +218,19 @@ export class Zerohook {
     let last: unknown
     for (const link of links) {
       try {
+        const opening = performance.now()
         const { circuit } = await link.open(encodeOverlay({ service, grant: grant.token }))
-        const { socket, peer } = await e2eDial(
+        const handshake = performance.now()
+        phaseDone('dial', opening)
+        const { socket } = await e2eDial(
           circuit,
           { identity: gen.identity, grant: grant.token },
           { serviceName: service, serviceId: grant.service.id },
         )
-        forwardErrors(circuit, socket)
+        phaseDone('e2e', handshake)
+        // The socket owns the circuit now: an overlay reset becomes its error, with the code.
         gen.track(socket, link, circuit.id)
-        return Object.assign(socket, { peerIdentity: peer })
+        return socket
       } catch (err) {
         last = err
         if (!(isZhError(err) && err.code === 'ZH_ROUTER_NO_TERMINATOR')) break
@@ -315,10 +330,9 @@ export class Zerohook {
     if (!entry) return pending.reject('ZH_ROUTER_NO_TERMINATOR')
     const circuit = pending.accept()
     try {
-      const { socket, peer } = await entry.host.accept(circuit)
-      forwardErrors(circuit, socket)
+      const { socket } = await entry.host.accept(circuit)
       gen.track(socket, link, circuit.id)
-      entry.listener.emit('connection', Object.assign(socket, { peerIdentity: peer }))
+      entry.listener.emit('connection', socket)
     } catch (err) {
       const code = isZhError(err) && isZhCode(err.code) ? err.code : 'ZH_INTERNAL'
       this.log.warn({ code, service: entry.listener.service }, 'refused an end-to-end connection')

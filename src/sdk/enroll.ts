@@ -2,7 +2,6 @@ import { ZhError } from '../errors.js'
 import { decodeEnrollToken, verifyEnrollToken } from '../controller/enrollment/token.js'
 import type { EnrollResult } from '../controller/ops/enroll.js'
 import { publicKeyFromJwk } from '../controller/signing-key.js'
-import { createKeyAndCsr } from '../pki/csr.js'
 import { fingerprint, splitPemBundle } from '../pki/inspect.js'
 import type { KeyType } from '../pki/keys.js'
 import { verifyCertificate } from '../pki/verify.js'
@@ -54,7 +53,9 @@ export async function enrollWithToken(
   await verifyEnrollToken(token.trim(), publicKeyFromJwk(network.data.grantKey), {
     network: claims.net,
   })
-  const { keyPem, csrPem } = await createKeyAndCsr({
+  const { keyPem, csrPem } = await (
+    await import('../pki/csr.js')
+  ).createKeyAndCsr({
     commonName: claims.sub,
     keyType: opts.keyType,
   })

@@ -1,15 +1,18 @@
 import type { Duplex } from 'node:stream'
-import type { Logger } from 'pino'
+import type { SdkLog } from './log.js'
 import { ZhError } from '../errors.js'
 import type { PendingCircuit } from '../wire/index.js'
 import { markDraining } from './http/draining.js'
 import { GrantBook } from './grant-book.js'
+import type { GrantCache } from './grant-cache.js'
 import type { IdentityFile } from './identity-file.js'
 import { RouterLink, type RouterInfo } from './router-link.js'
 
 /** What a generation asks of the context that owns it. */
 export interface GenerationHooks {
-  log: Logger
+  log: SdkLog
+  /** Where the grants of the last fetch are kept for the next start, if anywhere. */
+  grantCache?: GrantCache
   /** A router offered a circuit for one of our bindings, on `link` of `generation`. */
   onCircuit(pending: PendingCircuit, generation: Generation, link: RouterLink): void
   /** A link came up: bind every service we host on it (resolves when done). */
@@ -37,7 +40,7 @@ export class Generation {
     readonly identity: IdentityFile,
     private readonly hooks: GenerationHooks,
   ) {
-    this.grants = new GrantBook(identity, hooks.log)
+    this.grants = new GrantBook(identity, hooks.log, hooks.grantCache)
   }
 
   /** Links that are up now. */

@@ -1,8 +1,9 @@
-import type { Logger } from 'pino'
+import type { SdkLog } from './log.js'
 import type { GrantsResponse, GrantView } from '../controller/ops/grants.js'
 import type { Action } from '../controller/policy/types.js'
 import { ZhError } from '../errors.js'
 import { ControllerClient } from './controller-client.js'
+import type { GrantCache } from './grant-cache.js'
 import type { IdentityFile } from './identity-file.js'
 
 /** How soon after a failed refresh to try again, ms (doubling up to the max). */
@@ -25,13 +26,22 @@ export class GrantBook {
 
   constructor(
     readonly identity: IdentityFile,
-    private readonly log: Logger,
+    private readonly log: SdkLog,
+    private readonly cache?: GrantCache,
   ) {}
 
-  /** Fetches the grants now and schedules refreshes. */
-  async start(): Promise<GrantsResponse> {
-    const grants = await this.refresh()
-    return grants
+  /**
+   * Takes the cached grants when they are fresh (`fromCache` true), or fetches them now; then
+   * schedules refreshes.
+   */
+  async start(): Promise<{ grants: GrantsResponse; fromCache: boolean }> {
+    const cached = await this.cache?.load(this.identity)
+    if (cached && !this.closed) {
+      this.latest = cached
+      this.schedule(this.halfLife(cached))
+      return { grants: cached, fromCache: true }
+    }
+    return { grants: await this.refresh(), fromCache: false }
   }
 
   /** The last fetched grants. */
@@ -75,6 +85,10 @@ export class GrantBook {
       this.failures = 0
       this.schedule(this.halfLife(grants))
       for (const l of this.listeners) l(grants)
+      this.cache?.save(this.identity, grants).catch((err: Error) => {
+        // A read-only directory (a Lambda's code) only costs the next start a round trip.
+        this.log.debug({ err: err.message }, 'could not cache grants')
+      })
       return grants
     } catch (err) {
       if (this.closed) throw err

@@ -12,6 +12,9 @@ export { ControllerClient } from './controller-client.js'
 export { ZhError, isZhError, type ZhCode } from '../errors.js'
 export { connect, Zerohook, type ConnectOptions } from './context.js'
 export { OverlayListener, type OverlaySocket } from './listener.js'
+export { fileGrantCache, type GrantCache } from './grant-cache.js'
+export { phases, type Phase, type PhaseName } from './phases.js'
+export type { SdkLog } from './log.js'
 export { getPeerIdentity } from './http/index.js'
 export {
   deliverWebhook,
@@ -19,6 +22,6 @@ export {
   type DeliverWebhookOptions,
   type DeliveryResult,
   type DeliveryScheme,
-  type DispatcherSource,
+  type AgentSource,
 } from './webhook-delivery.js'
 export type { AttemptResponse } from './webhook-attempt.js'

@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto'
 import { ZhError } from '../errors.js'
-import { createKeyAndCsr } from '../pki/csr.js'
 import { renewalDue } from '../pki/validity.js'
 import { ControllerClient } from './controller-client.js'
 import type { IdentityFile } from './identity-file.js'
@@ -39,6 +38,8 @@ export function assertNotExpired(identity: IdentityFile, now = Date.now()): void
  */
 export async function renewIdentity(identity: IdentityFile): Promise<IdentityFile> {
   assertNotExpired(identity)
+  // Loaded here, not with the SDK: building a CSR needs @peculiar/x509, a fifth of a second.
+  const { createKeyAndCsr } = await import('../pki/csr.js')
   const { keyPem, csrPem } = await createKeyAndCsr({ commonName: identity.id })
   const r = await new ControllerClient(identity).call<{ certificate: string }>(
     'POST',

@@ -1,4 +1,4 @@
-import { request, type Dispatcher } from 'undici'
+import http from 'node:http'
 import { isZhError, type ZhError } from '../errors.js'
 
 /** What the receiver answered to one attempt, its body read up to a cap. */
@@ -37,7 +37,7 @@ export interface Retryable {
  * error, timeout, 5xx, 429, 408); rethrows refusals in FINAL_CODES and the caller's abort.
  */
 export async function attemptOnce(
-  dispatcher: Dispatcher,
+  agent: http.Agent,
   url: string,
   headers: Record<string, string>,
   body: Buffer,
@@ -47,7 +47,7 @@ export async function attemptOnce(
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   let response: AttemptResponse
   try {
-    response = await post(dispatcher, url, headers, body, signal, opts.maxResponseBytes)
+    response = await post(agent, url, headers, body, signal, opts.maxResponseBytes)
   } catch (err) {
     if (opts.signal?.aborted) throw err
     const zh = zhErrorIn(err)
@@ -62,41 +62,53 @@ export async function attemptOnce(
   return { kind: 'answered', response }
 }
 
-async function post(
-  dispatcher: Dispatcher,
+/**
+ * The POST itself, with node:http over the overlay's `http.Agent` (undici would add a tenth of a
+ * second to the start of every one-shot sender); the answer is read up to `maxBytes`.
+ */
+function post(
+  agent: http.Agent,
   url: string,
   headers: Record<string, string>,
   body: Buffer,
   signal: AbortSignal,
   maxBytes: number,
 ): Promise<AttemptResponse> {
-  const res = await request(url, { method: 'POST', headers, body, dispatcher, signal })
-  const chunks: Buffer[] = []
-  let size = 0
-  let truncated = false
-  for await (const chunk of res.body as AsyncIterable<Buffer>) {
-    const room = maxBytes - size
-    if (chunk.length > room) {
-      if (room > 0) chunks.push(chunk.subarray(0, room))
-      size = maxBytes
-      truncated = true
-      // Stop reading: a receiver must not make us buffer an unbounded answer.
-      res.body.destroy()
-      break
-    }
-    chunks.push(chunk)
-    size += chunk.length
-  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers, agent, signal }, (res) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      let truncated = false
+      const done = () => resolve(answer(res, Buffer.concat(chunks), truncated))
+      res.on('data', (chunk: Buffer) => {
+        const room = maxBytes - size
+        if (chunk.length <= room) {
+          chunks.push(chunk)
+          size += chunk.length
+          return
+        }
+        if (room > 0) chunks.push(chunk.subarray(0, room))
+        size = maxBytes
+        truncated = true
+        // Stop reading: a receiver must not make us buffer an unbounded answer.
+        res.removeAllListeners('data')
+        res.destroy()
+        done()
+      })
+      res.once('end', done)
+      res.once('error', reject)
+    })
+    req.once('error', reject)
+    req.end(body)
+  })
+}
+
+function answer(res: http.IncomingMessage, body: Buffer, truncated: boolean): AttemptResponse {
   const flat: Record<string, string> = {}
   for (const [k, v] of Object.entries(res.headers)) {
-    if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+    if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v
   }
-  return {
-    status: res.statusCode,
-    headers: flat,
-    body: Buffer.concat(chunks).toString('utf8'),
-    truncated,
-  }
+  return { status: res.statusCode ?? 0, headers: flat, body: body.toString('utf8'), truncated }
 }
 
 function zhErrorIn(err: unknown): ZhError | undefined {

@@ -5,7 +5,7 @@ import { codeOf } from '../errors.test-util.js'
 import { webhookHandler } from '../webhooks/middleware/node.js'
 import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
 import type { ReceivedWebhook } from '../webhooks/middleware/receiver.js'
-import { createOverlayDispatcher } from './http/dispatcher.js'
+import { createOverlayAgent } from './http/agent.js'
 import { createFakeOverlay, type FakeOverlay } from './http/http.test-util.js'
 import { serveOverlay } from './http/serve.js'
 import { deliverWebhook, DeliveryError, type DeliverWebhookOptions } from './webhook-delivery.js'
@@ -16,7 +16,7 @@ const GH_SECRET = 'It is a secret to everybody'
 type Route = (req: http.IncomingMessage, res: http.ServerResponse) => void
 
 /**
- * The real pieces the delivery composes: the overlay dispatcher over an in-memory overlay, and a
+ * The real pieces the delivery composes: the overlay http.Agent over an in-memory overlay, and a
  * node:http server served over it, whose routes a test swaps.
  */
 describe('deliverWebhook', () => {
@@ -24,7 +24,7 @@ describe('deliverWebhook', () => {
   let route: Route
   const seen: { headers: http.IncomingHttpHeaders; webhook?: ReceivedWebhook }[] = []
   const replay = createMemoryReplayStore()
-  const zh = { dispatcher: () => createOverlayDispatcher((s) => overlay.dial(s)) }
+  const zh = { httpAgent: () => createOverlayAgent((s) => overlay.dial(s)) }
   const base = { service: 'jenkins-webhook', backoffMs: 10, timeoutMs: 5_000 } as const
   const send = (o: Partial<DeliverWebhookOptions>) =>
     deliverWebhook(zh, { ...base, secret: SECRET, type: 'build.done', ...o })
@@ -120,8 +120,8 @@ describe('deliverWebhook', () => {
   it('does not retry an authorization refusal: ZH_SDK_NO_GRANT as it is', async () => {
     let dials = 0
     const refused = {
-      dispatcher: () =>
-        createOverlayDispatcher(() => {
+      httpAgent: () =>
+        createOverlayAgent(() => {
           dials++
           return Promise.reject(new ZhError('ZH_SDK_NO_GRANT', 'jenkins-webhook'))
         }),

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici'
+import type http from 'node:http'
 import { isName } from '../controller/policy/names.js'
 import { ZhError, type ZhCode } from '../errors.js'
 import { retryAfterMs, withJitter } from '../webhooks/sender/schedule.js'
@@ -79,14 +79,14 @@ export class DeliveryError extends ZhError {
   }
 }
 
-/** Something with an overlay dispatcher: a connected `Zerohook`. */
-export interface DispatcherSource {
-  dispatcher(): Dispatcher
+/** Something with an overlay `http.Agent`: a connected `Zerohook`. */
+export interface AgentSource {
+  httpAgent(): http.Agent
 }
 
 /**
  * Delivers one signed webhook to a service over the overlay: builds the body, signs each attempt
- * afresh (same id, new timestamp), POSTs it through the context's dispatcher, and retries with
+ * afresh (same id, new timestamp), POSTs it through an `http.Agent` of the context, and retries with
  * exponential backoff on dial errors, timeouts, 5xx and 429 (no sooner than a `Retry-After`,
  * within `maxDelayMs`). 2xx resolves; so does 409 `zerohook-code: ZH_WEBHOOK_REPLAYED` (already
  * delivered). 3xx and other 4xx reject at once with ZH_SEND_REJECTED; exhausted retries with
@@ -103,7 +103,7 @@ export interface DispatcherSource {
  * ```
  */
 export async function deliverWebhook(
-  zh: DispatcherSource,
+  zh: AgentSource,
   options: DeliverWebhookOptions,
 ): Promise<DeliveryResult> {
   const retries = whole(options.retries ?? 3, 'retries', 0, 100)
@@ -134,13 +134,13 @@ export async function deliverWebhook(
     now: Date.now(),
   })
   const url = `http://${options.service}${path}`
-  const dispatcher = zh.dispatcher()
+  const agent = zh.httpAgent()
   let last: Retryable | undefined
   try {
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
       options.signal?.throwIfAborted()
       const headers = signAttempt(message, options.secret, Date.now())
-      const outcome = await attemptOnce(dispatcher, url, headers, message.body, {
+      const outcome = await attemptOnce(agent, url, headers, message.body, {
         timeoutMs,
         maxResponseBytes,
         signal: options.signal,
@@ -173,7 +173,7 @@ export async function deliverWebhook(
       await sleep(delayMs, options.signal)
     }
   } finally {
-    await dispatcher.destroy().catch(() => undefined)
+    agent.destroy()
   }
   const attempts = retries + 1
   throw new DeliveryError(

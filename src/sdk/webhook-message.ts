@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { ZhError } from '../errors.js'
-import { signWebhook } from '../webhooks/sign.js'
+import { github } from '../webhooks/schemes/github.js'
+import { standard } from '../webhooks/schemes/standard.js'
+import { signWith } from '../webhooks/sign-with.js'
 import type { Secret } from '../webhooks/types.js'
 
 /** The schemes {@link deliverWebhook} speaks: ours, and GitHub's (what github.com sends). */
@@ -92,8 +94,7 @@ export function signAttempt(
   secret: Secret | readonly Secret[],
   nowMs: number,
 ): Record<string, string> {
-  const signed = signWebhook({
-    scheme: message.scheme,
+  const signed = signWith(message.scheme === 'github' ? github : standard, {
     secret,
     id: message.id,
     timestamp: Math.floor(nowMs / 1000),

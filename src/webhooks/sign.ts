@@ -1,9 +1,5 @@
-import { ZhError } from '../errors.js'
-import { toBytes } from './crypto.js'
-import { asList } from './keys.js'
 import { getScheme } from './registry.js'
-import { checkId } from './schemes/shared.js'
-import { unixSeconds } from './timestamp.js'
+import { signWith } from './sign-with.js'
 import type { SignOptions } from './types.js'
 
 /**
@@ -19,27 +15,5 @@ import type { SignOptions } from './types.js'
  * ```
  */
 export function signWebhook(options: SignOptions): Record<string, string> {
-  const scheme = getScheme(options.scheme)
-  if (typeof options.body !== 'string' && !(options.body instanceof Uint8Array)) {
-    throw new ZhError('ZH_WEBHOOK_BODY_NOT_RAW', 'sign a string or bytes')
-  }
-  const timestamp = options.timestamp ?? unixSeconds()
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'timestamp must be whole Unix seconds')
-  }
-  if (options.id !== undefined) checkId(options.id, 'id')
-  const secrets = asList(options.secret)
-  const keys = asList(options.key)
-  if (secrets.length + keys.length === 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'pass secret or key')
-  }
-  return scheme.sign({
-    secrets,
-    keys,
-    id: options.id,
-    timestamp,
-    body: toBytes(options.body),
-    url: options.url,
-    legacySha1: options.legacySha1 ?? false,
-  })
+  return signWith(getScheme(options.scheme), options)
 }

@@ -1,5 +1,9 @@
 import { randomUUID, type KeyObject } from 'node:crypto'
-import { SignJWT, decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose'
+import { JWTExpired } from 'jose/errors'
+import { decodeProtectedHeader } from 'jose/decode/protected_header'
+import { decodeJwt } from 'jose/jwt/decode'
+import { SignJWT } from 'jose/jwt/sign'
+import { jwtVerify } from 'jose/jwt/verify'
 import { ZhError } from '../../errors.js'
 import type { EnrollKind } from '../model/enrollments.js'
 
@@ -77,7 +81,7 @@ export async function verifyEnrollToken(
     })
     return checkClaims(payload)
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw new ZhError('ZH_ENROLL_TOKEN_EXPIRED')
+    if (err instanceof JWTExpired) throw new ZhError('ZH_ENROLL_TOKEN_EXPIRED')
     if (err instanceof ZhError) throw err
     throw new ZhError('ZH_ENROLL_TOKEN_INVALID', (err as Error).message)
   }

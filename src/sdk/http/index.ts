@@ -6,7 +6,7 @@
 export { OverlayAgent, createOverlayAgent } from './agent.js'
 export {
   createOverlayDispatcher,
-  OverlayDispatcher,
+  type OverlayDispatcher,
   type OverlayDispatcherOptions,
 } from './dispatcher.js'
 export { getPeerIdentity, serveOverlay, type ConnectionSource } from './serve.js'

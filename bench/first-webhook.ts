@@ -1,0 +1,88 @@
+import https from 'node:https'
+import { connect } from '../src/sdk/context.js'
+import type { IdentityFile } from '../src/sdk/identity-file.js'
+import { lazyPino } from '../src/sdk/log.js'
+import { deliverWebhook } from '../src/sdk/webhook-delivery.js'
+import { onChildStart, startChild } from './child-process.js'
+
+interface Start {
+  identity: IdentityFile
+  /** The receiver's direct HTTPS URL. */
+  url: string
+  ca: string
+  runs: number
+}
+
+/** Medians, ms. */
+interface Result {
+  overlay: number
+  direct: number
+  ratio: number
+  warm: number
+}
+
+/**
+ * The Lambda case in a process of its own (the bench process runs the controller): with the
+ * modules loaded, a fresh context from the identity file's contents (no cached TLS contexts or
+ * grants) up to the first webhook delivered, against one HTTPS POST on a new connection to the
+ * same app, alternating.
+ */
+export async function startFirstWebhookChild(start: Start): Promise<Result> {
+  const child = await startChild<Result>(import.meta.url, start, 'bench first webhook')
+  await child.stop()
+  return child.ready
+}
+
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+const log = lazyPino((pino) => pino({ level: 'silent' }))
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]!
+}
+
+function directPost(url: string, ca: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca, agent: false }, (res) => {
+      res.resume()
+      res.on('end', resolve)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+async function runChild(start: Start): Promise<void> {
+  const body = JSON.stringify({ build: 42 })
+  const send = (zh: Awaited<ReturnType<typeof connect>>) =>
+    deliverWebhook(zh, { service: 'bench', path: '/hook', secret: SECRET, type: 't', retries: 0 })
+  const lanes = { overlay: [] as number[], direct: [] as number[], warm: [] as number[] }
+  for (let i = -3; i < start.runs; i++) {
+    let t = performance.now()
+    // A copy: the SDK caches TLS contexts per identity object, a new process has none.
+    const zh = await connect(JSON.parse(JSON.stringify(start.identity)) as IdentityFile, { log })
+    await send(zh)
+    const overlay = performance.now() - t
+    t = performance.now()
+    await send(zh)
+    const warm = performance.now() - t
+    await zh.close()
+    t = performance.now()
+    await directPost(start.url, start.ca, body)
+    const direct = performance.now() - t
+    if (i < 0) continue // warm-up rounds
+    lanes.overlay.push(overlay)
+    lanes.warm.push(warm)
+    lanes.direct.push(direct)
+  }
+  const result: Result = {
+    overlay: median(lanes.overlay),
+    direct: median(lanes.direct),
+    ratio: median(lanes.overlay) / median(lanes.direct),
+    warm: median(lanes.warm),
+  }
+  process.send!(result)
+  process.once('SIGTERM', () => process.exit(0))
+}
+
+onChildStart(runChild)
