@@ -7,15 +7,10 @@ import { CLI } from '../test/helpers/cli.js'
 import { startFirstWebhookChild } from './first-webhook.js'
 import { startOverlayBed } from './overlay-bed.js'
 import { startReceiverProcess } from './receiver-process.js'
-import { report } from './report.js'
+import { median, report } from './report.js'
 
 const RUNS = 15
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 /** Runs a command to completion; rejects unless it exits 0. Resolves its stderr and wall ms. */
 function timedRun(

@@ -4,6 +4,7 @@ import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { lazyPino } from '../src/sdk/log.js'
 import { deliverWebhook } from '../src/sdk/webhook-delivery.js'
 import { onChildStart, startChild } from './child-process.js'
+import { median } from './report.js'
 
 interface Start {
   identity: IdentityFile
@@ -35,11 +36,6 @@ export async function startFirstWebhookChild(start: Start): Promise<Result> {
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const log = lazyPino((pino) => pino({ level: 'silent' }))
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
 
 function directPost(url: string, ca: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {

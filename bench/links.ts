@@ -17,11 +17,7 @@ import { runController } from '../src/controller/run.js'
 import { connect, type Zerohook } from '../src/sdk/context.js'
 import { enrollWithToken } from '../src/sdk/enroll.js'
 import { CLI, startProcess, type Daemon } from '../test/helpers/cli.js'
-import { report } from './report.js'
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
+import { percentile, report } from './report.js'
 
 /**
  * 1 KiB POST latency through two routers (one link) against one router. The sender may use only

@@ -10,11 +10,7 @@ import { bulk } from './bulk.js'
 import { bareRelayAgent, startBareRelay } from './bare-relay.js'
 import { benchHandler, startReceiverProcess, type HopMode } from './receiver-process.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
-import { report, timed } from './report.js'
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
+import { percentile, report, timed } from './report.js'
 
 type Send = () => Promise<void>
 

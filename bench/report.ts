@@ -14,3 +14,16 @@ export function report(group: string, what: string, value: number, unit = ''): v
   const shown = value >= 100 ? value.toFixed(0) : value.toFixed(2)
   process.stdout.write(`${group.padEnd(12)} ${what.padEnd(90)} ${shown}${unit}\n`)
 }
+
+/** The value at fraction `p` (0..1) of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
+}
+
+/** The median of unsorted values. */
+export function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  )
+}

@@ -19,7 +19,7 @@ import { saveIdentity } from '../src/sdk/identity-file.js'
 import { CLI } from '../test/helpers/cli.js'
 import { processCpuMs } from './cpu.js'
 import { startReceiverProcess } from './receiver-process.js'
-import { report } from './report.js'
+import { percentile, report } from './report.js'
 
 // ZH_BENCH_TUNNEL_N=500 shortens the run (for profiling); the default is the reported figure.
 const N = Number(process.env.ZH_BENCH_TUNNEL_N ?? 2000)
@@ -80,10 +80,6 @@ const http = require('node:http')
 const server = http.createServer((req, res) => { req.resume(); req.on('end', () => res.end('ok')) })
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })))
 `
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!
-}
 
 /**
  * Alternates the lanes request by request, so whatever else the machine does hits all alike, in
