@@ -105,7 +105,10 @@ export async function benchCold(): Promise<void> {
     report('cold', 'first webhook in a process (connect -> delivered), median ms', first.overlay)
     report('cold', 'one HTTPS POST on a new connection, same process, median ms', first.direct)
     report('cold', 'ratio first webhook / new-connection POST (aim <= 4)', first.ratio)
-    report('cold', 'next webhook on the same context, median ms', first.warm)
+    for (const [step, ms] of Object.entries(first.phases)) {
+      report('cold', `first webhook: ${step}, median ms`, ms)
+    }
+    report('cold', 'next webhook on the same context (kept-alive circuit), median ms', first.warm)
   } finally {
     await receiver.stop()
     await bed.close()

@@ -1,7 +1,9 @@
+import { subscribe } from 'node:diagnostics_channel'
 import https from 'node:https'
 import { connect } from '../src/sdk/context.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { lazyPino } from '../src/sdk/log.js'
+import { phases, type Phase } from '../src/sdk/phases.js'
 import { deliverWebhook } from '../src/sdk/webhook-delivery.js'
 import { onChildStart, startChild } from './child-process.js'
 import { median } from './report.js'
@@ -20,6 +22,8 @@ interface Result {
   direct: number
   ratio: number
   warm: number
+  /** Where the first webhook's time went: each connect and dial step, and the request after. */
+  phases: Record<string, number>
 }
 
 /**
@@ -53,12 +57,17 @@ async function runChild(start: Start): Promise<void> {
   const send = (zh: Awaited<ReturnType<typeof connect>>) =>
     deliverWebhook(zh, { service: 'bench', path: '/hook', secret: SECRET, type: 't', retries: 0 })
   const lanes = { overlay: [] as number[], direct: [] as number[], warm: [] as number[] }
+  const steps: Record<string, number[]> = {}
+  let run: Phase[] = []
+  subscribe(phases.name, (p) => run.push(p as Phase))
   for (let i = -3; i < start.runs; i++) {
+    run = []
     let t = performance.now()
     // A copy: the SDK caches TLS contexts per identity object, a new process has none.
     const zh = await connect(JSON.parse(JSON.stringify(start.identity)) as IdentityFile, { log })
     await send(zh)
     const overlay = performance.now() - t
+    const first = run
     t = performance.now()
     await send(zh)
     const warm = performance.now() - t
@@ -70,12 +79,19 @@ async function runChild(start: Start): Promise<void> {
     lanes.overlay.push(overlay)
     lanes.warm.push(warm)
     lanes.direct.push(direct)
+    let accounted = 0
+    for (const p of first) {
+      ;(steps[p.name] ??= []).push(p.ms)
+      accounted += p.ms
+    }
+    ;(steps['request, after the e2e handshake'] ??= []).push(overlay - accounted)
   }
   const result: Result = {
     overlay: median(lanes.overlay),
     direct: median(lanes.direct),
     ratio: median(lanes.overlay) / median(lanes.direct),
     warm: median(lanes.warm),
+    phases: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])),
   }
   process.send!(result)
   process.once('SIGTERM', () => process.exit(0))

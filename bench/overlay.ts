@@ -7,10 +7,11 @@ import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
 import { bulk } from './bulk.js'
+import { dials } from './dials.js'
 import { bareRelayAgent, startBareRelay } from './bare-relay.js'
 import { benchHandler, startReceiverProcess, type HopMode } from './receiver-process.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
-import { percentile, report, timed } from './report.js'
+import { percentile, report } from './report.js'
 
 type Send = () => Promise<void>
 
@@ -139,22 +140,6 @@ async function latency(bed: OverlayBed): Promise<void> {
   https.close()
   await agent.close()
   reportLatency('both ends in this process', inOne)
-}
-
-async function dials(bed: OverlayBed): Promise<void> {
-  const listener = await bed.receiver.listen('bench')
-  listener.on('connection', (s) => s.destroy())
-  const n = 200
-  const r = await timed(n, async () => {
-    const s = await bed.sender.dial('bench')
-    s.destroy()
-  })
-  listener.close()
-  report(
-    'overlay',
-    'dials/s (router grant check + relay setup + end-to-end TLS handshake)',
-    r.perSecond,
-  )
 }
 
 /** A raw wire channel to the router (no end-to-end TLS), to count the router's own cost. */

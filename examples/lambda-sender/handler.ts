@@ -78,8 +78,9 @@ const log = lambdaLog()
 /**
  * The container's zerohook context, as a promise: concurrent first invocations (Lambda Managed
  * Instances run several at once) share one connect, and every later invocation reuses it, so
- * only a cold start pays for the grants and the router's mutual TLS; a warm invocation pays
- * one dial and the end-to-end handshake.
+ * only a cold start pays for the grants and the router's mutual TLS; a warm invocation sends on
+ * the circuit of the one before (deliverWebhook keeps it alive in the context), or, if the
+ * receiver closed it while the container was frozen, pays one dial and the end-to-end handshake.
  *
  * It is never closed between invocations. Lambda freezes the process with its router link open
  * and thaws it for the next event; a close would make every invocation a cold one. If the link

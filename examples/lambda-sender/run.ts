@@ -131,6 +131,9 @@ async function coldAndWarm(c: Container, warm: number) {
           0.9,
         ),
         handlerP50Ms: median(runs.map((r) => r.handlerMs)),
+        // Warm invocations that sent on the circuit of the one before (no dial at all).
+        reusedCircuit: runs.filter((r) => !r.phases.some((p) => p.name === 'dial')).length,
+        // Those that dialed: the receiver closed the idle circuit while the container was frozen.
         phasesP50: { dial: warmPhase('dial'), e2e: warmPhase('e2e') },
         // Anything but a dial and its handshake in a warm invocation would be a new connect.
         otherPhases: runs
@@ -320,8 +323,12 @@ async function main(): Promise<void> {
     ['second (cache)', two.figures],
   ] as const) {
     const c = r.cold
+    const w = r.warm
+    const dialed = w.n - w.reusedCircuit
+    const dials =
+      dialed > 0 ? `; ${dialed} dialed: dial ${w.phasesP50.dial}, e2e ${w.phasesP50.e2e}` : ''
     say(
-      `${name}: cold ${c.totalMs} ms (init ${c.initMs}: node ${c.bootMs} + import ${c.importMs}; handler ${c.handlerMs}: ${JSON.stringify(c.phases)}), warm p50 ${r.warm.p50Ms} ms (dial ${r.warm.phasesP50.dial}, e2e ${r.warm.phasesP50.e2e})`,
+      `${name}: cold ${c.totalMs} ms (init ${c.initMs}: node ${c.bootMs} + import ${c.importMs}; handler ${c.handlerMs}: ${JSON.stringify(c.phases)}), warm p50 ${w.p50Ms} ms (${w.reusedCircuit} of ${w.n} on the circuit of the last${dials})`,
     )
   }
   const thawed = (name: string, t: typeof afterRestart) =>

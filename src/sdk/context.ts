@@ -5,7 +5,7 @@ import type { PendingCircuit } from '../wire/index.js'
 import { createE2eHost, e2eDial } from './e2e/index.js'
 import { Generation } from './generation.js'
 import type { GrantCache } from './grant-cache.js'
-import { createOverlayAgent } from './http/agent.js'
+import { createOverlayAgent, type OverlayAgent } from './http/agent.js'
 import { createOverlayDispatcher } from './http/dispatcher.js'
 import { serveOverlay } from './http/serve.js'
 import type { IdentityFile } from './identity-file.js'
@@ -62,6 +62,9 @@ export async function connect(
 /** How long connect() tries the routers of cached grants before it asks the controller, ms. */
 const CACHED_ROUTERS_TIMEOUT_MS = 3_000
 
+/** Longest a delivery circuit waits idle for the next webhook (less if the receiver says so), ms. */
+const DELIVERY_IDLE_MS = 30_000
+
 /** After a failed renewal, try again this soon (ms), at most. */
 const RENEW_RETRY_MS = 60_000
 
@@ -77,6 +80,7 @@ export class Zerohook {
   private closed = false
 
   private renewTimer: NodeJS.Timeout | undefined
+  private deliveries: OverlayAgent | undefined
 
   constructor(
     identity: IdentityFile,
@@ -285,10 +289,24 @@ export class Zerohook {
     return createOverlayAgent((service) => this.dial(service))
   }
 
+  /**
+   * The keep-alive agent `deliverWebhook` shares: a warm process (a Lambda between invocations)
+   * sends its next webhook on the circuit of the last, idle at most until the receiver's
+   * keep-alive timeout. Closed with the context.
+   */
+  deliveryAgent(): OverlayAgent {
+    this.assertOpen()
+    this.deliveries ??= createOverlayAgent((service) => this.dial(service), {
+      timeout: DELIVERY_IDLE_MS,
+    })
+    return this.deliveries
+  }
+
   /** Closes every router link and binding. */
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.renewTimer)
+    this.deliveries?.destroy()
     for (const { listener } of this.listeners.values()) listener.close()
     this.gen.close()
     await Promise.resolve()

@@ -47,7 +47,15 @@ export async function attemptOnce(
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout
   let response: AttemptResponse
   try {
-    response = await post(agent, url, headers, body, signal, opts.maxResponseBytes)
+    response = await post(agent, url, headers, body, signal, opts.maxResponseBytes).catch(
+      (err: unknown) => {
+        // A kept-alive circuit the receiver closed while it sat idle in the pool (a server's
+        // keep-alive timeout, a Lambda frozen meanwhile): the same attempt goes again at once on
+        // a fresh one. Its id makes a resend harmless: receivers deduplicate.
+        if (!(err instanceof StaleConnection) || signal.aborted) throw err
+        return post(agent, url, headers, body, signal, opts.maxResponseBytes)
+      },
+    )
   } catch (err) {
     if (opts.signal?.aborted) throw err
     const zh = zhErrorIn(err)
@@ -98,9 +106,23 @@ function post(
       res.once('end', done)
       res.once('error', reject)
     })
-    req.once('error', reject)
+    req.once('error', (err) =>
+      reject(req.reusedSocket && !answered(req) ? new StaleConnection(err) : err),
+    )
     req.end(body)
   })
+}
+
+/** A request on a reused connection that failed before any answer came. */
+class StaleConnection extends Error {
+  constructor(cause: Error) {
+    super('the kept-alive connection was closed', { cause })
+  }
+}
+
+/** True once the response head arrived. */
+function answered(req: http.ClientRequest): boolean {
+  return (req as { res?: unknown }).res != null
 }
 
 function answer(res: http.IncomingMessage, body: Buffer, truncated: boolean): AttemptResponse {

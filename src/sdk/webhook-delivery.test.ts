@@ -149,6 +149,60 @@ describe('deliverWebhook', () => {
     expect(res.truncated).toBe(true)
   })
 
+  it('sends the next webhook on the circuit of the last with a shared agent', async () => {
+    route = verifying('standard', SECRET)
+    let dials = 0
+    const agent = createOverlayAgent((s) => (dials++, overlay.dial(s)))
+    const warm = { ...zh, deliveryAgent: () => agent }
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await deliverWebhook(warm, { ...base, secret: SECRET, type: 'build.done' })
+        expect(res.status).toBe(204)
+      }
+      expect(seen).toHaveLength(3)
+      expect(dials).toBe(1)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('resends at once, as the same attempt, when the kept-alive circuit closed under it', async () => {
+    const ids: string[] = []
+    route = (req, res) => {
+      ids.push(String(req.headers['webhook-id']))
+      // The pooled connection dies as the second webhook arrives, as an idle timeout would.
+      if (ids.length === 2) return void req.socket.destroy()
+      req.resume()
+      res.writeHead(204).end()
+    }
+    let dials = 0
+    const agent = createOverlayAgent((s) => (dials++, overlay.dial(s)))
+    const warm = { ...zh, deliveryAgent: () => agent }
+    try {
+      await deliverWebhook(warm, { ...base, secret: SECRET, type: 't', retries: 0 })
+      const res = await deliverWebhook(warm, { ...base, secret: SECRET, type: 't', retries: 0 })
+      expect(res).toMatchObject({ status: 204, attempts: 1 })
+      expect(ids).toHaveLength(3)
+      expect(ids[2]).toBe(ids[1])
+      expect(res.id).toBe(ids[2])
+      expect(dials).toBe(2)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('does not resend a first connection that fails: that is an attempt of its own', async () => {
+    let requests = 0
+    route = (req) => {
+      requests++
+      req.socket.destroy()
+    }
+    const err = (await send({ retries: 1 }).catch((e: unknown) => e)) as DeliveryError
+    expect(err.code).toBe('ZH_SEND_FAILED')
+    expect(err.attempts).toBe(2)
+    expect(requests).toBe(2)
+  })
+
   it('refuses bad input before any dial', async () => {
     const before = overlay.dials()
     const bad: [Partial<DeliverWebhookOptions>, string][] = [

@@ -82,11 +82,18 @@ export class DeliveryError extends ZhError {
 /** Something with an overlay `http.Agent`: a connected `Zerohook`. */
 export interface AgentSource {
   httpAgent(): http.Agent
+  /**
+   * A keep-alive agent shared by every delivery (a connected `Zerohook` has one): the next
+   * webhook to a service goes on the circuit of the last. Without it each delivery makes its own
+   * agent and closes it when done.
+   */
+  deliveryAgent?(): http.Agent
 }
 
 /**
  * Delivers one signed webhook to a service over the overlay: builds the body, signs each attempt
- * afresh (same id, new timestamp), POSTs it through an `http.Agent` of the context, and retries with
+ * afresh (same id, new timestamp), POSTs it through the context's keep-alive `http.Agent` (a warm process reuses the circuit of its
+ * last delivery to the service), and retries with
  * exponential backoff on dial errors, timeouts, 5xx and 429 (no sooner than a `Retry-After`,
  * within `maxDelayMs`). 2xx resolves; so does 409 `zerohook-code: ZH_WEBHOOK_REPLAYED` (already
  * delivered). 3xx and other 4xx reject at once with ZH_SEND_REJECTED; exhausted retries with
@@ -134,7 +141,8 @@ export async function deliverWebhook(
     now: Date.now(),
   })
   const url = `http://${options.service}${path}`
-  const agent = zh.httpAgent()
+  const shared = zh.deliveryAgent?.()
+  const agent = shared ?? zh.httpAgent()
   let last: Retryable | undefined
   try {
     for (let attempt = 1; attempt <= retries + 1; attempt++) {
@@ -173,7 +181,7 @@ export async function deliverWebhook(
       await sleep(delayMs, options.signal)
     }
   } finally {
-    agent.destroy()
+    if (!shared) agent.destroy()
   }
   const attempts = retries + 1
   throw new DeliveryError(
