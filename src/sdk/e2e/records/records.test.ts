@@ -37,10 +37,10 @@ const records = (bytes: Buffer) => cutUnits(bytes).units.map((u) => u.bytes)
 describe('records: seal and open', () => {
   it('round-trip writes of any shape, cut anywhere on the way', () => {
     const { sealer, opener } = direction()
-    const chunks = [randomBytes(1), randomBytes(0), randomBytes(40_000), randomBytes(300)]
+    const chunks = [randomBytes(1), randomBytes(0), randomBytes(70_000), randomBytes(300)]
     const total = chunks.reduce((n, c) => n + c.length, 0)
     const sealed = Buffer.concat([sealer.seal(chunks, total), sealer.end()])
-    // 40,301 bytes: three records of at most 16 KiB, then END.
+    // 70,301 bytes: three records of at most 32 KiB, then END.
     expect(sealed.length).toBe(total + 4 * OVERHEAD)
     expect(records(sealed).map((r) => r[0])).toEqual([DATA, DATA, DATA, END])
     for (const step of [1, 2, 7, 3 + 16, 16_384, sealed.length]) {
