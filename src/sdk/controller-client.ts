@@ -1,7 +1,8 @@
 import https from 'node:https'
-import type { PeerCertificate } from 'node:tls'
+import type { PeerCertificate, SecureContext } from 'node:tls'
 import { ZhError, isZhCode } from '../errors.js'
 import { checkServerPrincipal } from '../pki/verify.js'
+import { clientContext } from './client-context.js'
 import type { IdentityFile } from './identity-file.js'
 
 /** Largest controller answer we read. */
@@ -10,7 +11,15 @@ const TIMEOUT_MS = 15_000
 
 /** How to authenticate the controller and ourselves. */
 export type ClientTls =
-  | { mode: 'verified'; network: string; ca: string; cert?: string; key?: string }
+  | {
+      mode: 'verified'
+      network: string
+      ca: string
+      cert?: string
+      key?: string
+      /** The same material, already parsed (an identity's shared context); replaces the three. */
+      secureContext?: SecureContext
+    }
   /** Only for the first step of enrollment: the CA is not known yet, the caller checks the peer afterwards. */
   | { mode: 'unverified' }
 
@@ -40,9 +49,9 @@ export function requestJson<T>(
   const tlsOptions =
     tls.mode === 'verified'
       ? {
-          ca: tls.ca,
-          cert: tls.cert,
-          key: tls.key,
+          ...(tls.secureContext
+            ? { secureContext: tls.secureContext }
+            : { ca: tls.ca, cert: tls.cert, key: tls.key }),
           rejectUnauthorized: true,
           checkServerIdentity: checkServerPrincipal({ network: tls.network, kind: 'controller' }),
         }
@@ -130,6 +139,8 @@ export class ControllerClient {
       ca: this.identity.ca,
       cert: this.identity.certificate,
       key: this.identity.key,
+      // Parsed once per identity, and shared with its router links and end-to-end dials.
+      secureContext: clientContext(this.identity),
     }
     return (await requestJson<T>(this.baseUrl, tls, { method, path, body })).data
   }

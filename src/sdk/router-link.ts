@@ -11,7 +11,7 @@ import {
   type PendingCircuit,
 } from '../wire/index.js'
 import { decodeRouterMessage, encodeOverlay, type RouterMessage } from '../wire/overlay.js'
-import { clientContext } from './e2e/tls.js'
+import { clientContext } from './client-context.js'
 import type { IdentityFile } from './identity-file.js'
 
 const BACKOFF_MIN = 200

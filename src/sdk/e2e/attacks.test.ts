@@ -18,7 +18,8 @@ import {
 } from './e2e.test-util.js'
 import { createE2eHost } from './host.js'
 import { encodeMessage } from './messages.js'
-import { E2E_ALPN, tlsMaterial } from './tls.js'
+import { tlsMaterial } from '../client-context.js'
+import { E2E_ALPN } from './tls.js'
 import type { E2eLocal } from './types.js'
 
 let net: TestNetwork

@@ -7,7 +7,8 @@ import { authenticatePeer, type Role } from './exchange.js'
 import { TlsGate } from './records/gate.js'
 import { handOver } from './records/handover.js'
 import { KeyLog } from './records/keylog.js'
-import { E2E_ALPN, tlsMaterial } from './tls.js'
+import { tlsMaterial } from '../client-context.js'
+import { E2E_ALPN } from './tls.js'
 import type { E2eConnection, E2eLocal, E2eOptions } from './types.js'
 
 /** The hoster's side of the end-to-end layer for one service. */

@@ -12,47 +12,6 @@ import type { IdentityFile } from '../identity-file.js'
  */
 export const E2E_ALPN = 'zh-e2e/2'
 
-/** TLS material of an identity: its own certificate and key, and the network CA as the only trust. */
-export function tlsMaterial(identity: IdentityFile): tls.SecureContextOptions {
-  return {
-    key: identity.key,
-    cert: identity.certificate,
-    ca: identity.ca,
-    minVersion: 'TLSv1.3',
-  }
-}
-
-interface Cached {
-  key: string
-  cert: string
-  ca: string
-  context: tls.SecureContext
-}
-const contexts = new WeakMap<IdentityFile, Cached>()
-
-/**
- * The client secure context of an identity, built once (it costs milliseconds) and rebuilt when
- * its certificate, key or CA changes (renewal).
- */
-export function clientContext(identity: IdentityFile): tls.SecureContext {
-  const cached = contexts.get(identity)
-  if (
-    cached?.key === identity.key &&
-    cached.cert === identity.certificate &&
-    cached.ca === identity.ca
-  ) {
-    return cached.context
-  }
-  const context = tls.createSecureContext(tlsMaterial(identity))
-  contexts.set(identity, {
-    key: identity.key,
-    cert: identity.certificate,
-    ca: identity.ca,
-    context,
-  })
-  return context
-}
-
 const grantKeys = new WeakMap<object, KeyObject>()
 
 /** The controller's grant-signing public key from an identity file, parsed once. */
