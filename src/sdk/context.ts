@@ -265,6 +265,7 @@ export class Zerohook {
     )
     if (!results.some((r) => r.status === 'fulfilled')) {
       this.listeners.delete(binding)
+      listener.release()
       host.close()
       const failure = results.find((r) => r.status === 'rejected')
       throw failure ? (failure.reason as Error) : new ZhError('ZH_SDK_NO_ROUTER')
