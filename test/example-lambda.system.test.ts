@@ -20,6 +20,7 @@ interface Figures {
 
 interface Thawed {
   statusCode: number
+  attempts: number
   sdk: string[]
   phases: Record<string, number>
 }
@@ -60,9 +61,11 @@ describe('examples/lambda-sender', { timeout: 300_000 }, () => {
     // Lambda's retry of an event (same request id) was answered "already delivered".
     expect(summary.lambdaRetry).toMatchObject({ duplicate: true, copiesAtReceiver: 1 })
     // After the router restarted under a frozen container, and after the container stayed frozen
-    // past the router's keepalive, the SDK relinked by itself: no new connect, no controller.
+    // past the router's keepalive, the SDK relinked by itself: no new connect, no controller,
+    // and the dial waited for the link instead of failing: the first attempt went through.
     for (const thawed of [summary.routerRestart, summary.idleThaw] as Thawed[]) {
       expect(thawed.statusCode).toBe(200)
+      expect(thawed.attempts).toBe(1)
       expect(thawed.sdk).toContain('router link up')
       expect(Object.keys(thawed.phases).sort()).toEqual(['dial', 'e2e'])
     }

@@ -45,10 +45,10 @@ export interface HandlerResult {
 }
 
 // Retries inside one invocation come quickly: Lambda bills by the millisecond and its default
-// timeout is 3 s; the usual failure here (a link that died while the container was frozen) is
-// cured by the SDK's reconnect within about half a second (the third attempt, at ~0.6 s, in
-// run.ts), and a longer outage is the event source's to retry (same request id, so the same
-// webhook id: the receiver dedups).
+// timeout is 3 s. The usual trouble here (a link that died while the container was frozen) needs
+// none: the dial reconnects at once and waits for the link. A router that stays away longer
+// costs the retries, and a longer outage is the event source's to retry (same request id, so the
+// same webhook id: the receiver dedups).
 const RETRIES = 3
 const BACKOFF_MS = 200
 /** One attempt (dial, request, answer) never takes longer than this. */
@@ -85,8 +85,8 @@ const log = lambdaLog()
  * It is never closed between invocations. Lambda freezes the process with its router link open
  * and thaws it for the next event; a close would make every invocation a cold one. If the link
  * died meanwhile (the router restarted, or dropped it after its keepalive went unanswered), the
- * SDK sees it closed on thaw and reconnects by itself; the dials made before it is back fail
- * with ZH_SDK_NO_ROUTER and deliverWebhook retries them (see RETRIES). When Lambda retires the
+ * SDK sees it closed on thaw, and the first dial reconnects at once and waits for it (up to 3 s,
+ * then ZH_SDK_NO_ROUTER, which deliverWebhook retries: see RETRIES). When Lambda retires the
  * container it just stops it: the router forgets the link at its keepalive, and a sender binds
  * nothing that would need tearing down.
  */

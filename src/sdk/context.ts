@@ -65,6 +65,9 @@ const CACHED_ROUTERS_TIMEOUT_MS = 3_000
 /** Longest a delivery circuit waits idle for the next webhook (less if the receiver says so), ms. */
 const DELIVERY_IDLE_MS = 30_000
 
+/** How long a dial waits for a router link that is down to come back, ms. */
+const DIAL_LINK_WAIT_MS = 3_000
+
 /** After a failed renewal, try again this soon (ms), at most. */
 const RENEW_RETRY_MS = 60_000
 
@@ -217,30 +220,49 @@ export class Zerohook {
     // link it arrives on, the hoster against the one we show end to end.
     const gen = this.gen
     const grant = gen.grants.grant(service, 'dial')
-    const links = gen.upLinks()
+    // No link up (a process thawed to find its links closed, a router restarting): reconnect
+    // now and wait a moment rather than fail a dial that a retry would make anyway.
+    let links = await gen.upLinksSoon(DIAL_LINK_WAIT_MS)
     if (links.length === 0) throw new ZhError('ZH_SDK_NO_ROUTER')
+    const tried = new Set<RouterLink>()
     let last: unknown
-    for (const link of links) {
-      try {
-        const opening = performance.now()
-        const { circuit } = await link.open(encodeOverlay({ service, grant: grant.token }))
-        const handshake = performance.now()
-        phaseDone('dial', opening)
-        const { socket } = await e2eDial(
-          circuit,
-          { identity: gen.identity, grant: grant.token },
-          { serviceName: service, serviceId: grant.service.id },
-        )
-        phaseDone('e2e', handshake)
-        // The socket owns the circuit now: an overlay reset becomes its error, with the code.
-        gen.track(socket, link, circuit.id)
-        return socket
-      } catch (err) {
-        last = err
-        if (!(isZhError(err) && err.code === 'ZH_ROUTER_NO_TERMINATOR')) break
+    while (links.length > 0) {
+      for (const link of links) {
+        tried.add(link)
+        try {
+          return await this.dialVia(link, gen, service, grant)
+        } catch (err) {
+          last = err
+          if (!(isZhError(err) && err.code === 'ZH_ROUTER_NO_TERMINATOR')) throw err
+        }
       }
+      // Nobody hosts the service on the routers tried. A link still coming up (this process
+      // just started, or one came back) may lead to the one it is bound on.
+      links = await gen.otherLinksSoon(tried, DIAL_LINK_WAIT_MS)
     }
     throw last instanceof Error ? last : new ZhError('ZH_SDK_NO_ROUTER')
+  }
+
+  /** One dial through one router: the circuit, then the end-to-end handshake. */
+  private async dialVia(
+    link: RouterLink,
+    gen: Generation,
+    service: string,
+    grant: ReturnType<Generation['grants']['grant']>,
+  ): Promise<OverlaySocket> {
+    const opening = performance.now()
+    const { circuit } = await link.open(encodeOverlay({ service, grant: grant.token }))
+    const handshake = performance.now()
+    phaseDone('dial', opening)
+    const { socket } = await e2eDial(
+      circuit,
+      { identity: gen.identity, grant: grant.token },
+      { serviceName: service, serviceId: grant.service.id },
+    )
+    phaseDone('e2e', handshake)
+    // The socket owns the circuit now: an overlay reset becomes its error, with the code.
+    gen.track(socket, link, circuit.id)
+    return socket
   }
 
   /** Binds a service on every router; 'connection' events bring authorized callers. */

@@ -116,6 +116,43 @@ export class Generation {
   }
 
   /**
+   * The links that are up; when none is, wakes those waiting out a reconnect backoff and waits
+   * up to `timeoutMs` for one (none then: an empty list).
+   */
+  async upLinksSoon(timeoutMs: number): Promise<RouterLink[]> {
+    const up = this.upLinks()
+    if (up.length > 0 || this.links.size === 0) return up
+    for (const link of this.links.values()) link.reconnectNow()
+    await this.whenReady(timeoutMs).catch(() => undefined)
+    return this.upLinks()
+  }
+
+  /**
+   * Links up now that are not in `tried`; when there are none but some other link is down,
+   * wakes it and waits up to `timeoutMs` for one to come up (none then: an empty list).
+   */
+  async otherLinksSoon(tried: ReadonlySet<RouterLink>, timeoutMs: number): Promise<RouterLink[]> {
+    const fresh = () => this.upLinks().filter((l) => !tried.has(l))
+    const waiting = [...this.links.values()].filter((l) => !tried.has(l))
+    if (fresh().length > 0 || waiting.length === 0) return fresh()
+    for (const link of waiting) link.reconnectNow()
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        if (fresh().length === 0) return
+        this.waiters.delete(done)
+        clearTimeout(timer)
+        resolve()
+      }
+      const timer = setTimeout(() => {
+        this.waiters.delete(done)
+        resolve()
+      }, timeoutMs)
+      this.waiters.add(done)
+    })
+    return fresh()
+  }
+
+  /**
    * Keeps a connection over one of our links (its circuit `circuitId` there), to tell it when
    * this generation retires or the router says the circuit's path is going away.
    */

@@ -44,6 +44,8 @@ interface LinkEvents {
  */
 export class RouterLink extends EventEmitter<LinkEvents> {
   private channel: Channel | undefined
+  /** The TLS connection being made or in use, until it closes. */
+  private socket: tls.TLSSocket | undefined
   private attempt = 0
   private timer: NodeJS.Timeout | undefined
   private closed = false
@@ -68,6 +70,16 @@ export class RouterLink extends EventEmitter<LinkEvents> {
 
   /** Starts connecting (and reconnecting). */
   start(): void {
+    this.connect()
+  }
+
+  /**
+   * Connects now instead of at the end of the backoff, when the link is down with no attempt in
+   * progress: someone wants it (a dial after a thaw found the link closed while it was frozen).
+   */
+  reconnectNow(): void {
+    if (this.closed || this.socket || this.up) return
+    clearTimeout(this.timer)
     this.connect()
   }
 
@@ -141,7 +153,7 @@ export class RouterLink extends EventEmitter<LinkEvents> {
   }
 
   private connect(): void {
-    if (this.closed) return
+    if (this.closed || this.socket) return
     const target = this.router.address ? parseHostPort(this.router.address) : undefined
     if (!target) return this.retry()
     const identity = this.identity()
@@ -161,10 +173,15 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     socket.once('error', (err: Error) => {
       this.log.debug({ router: this.router.name, err: err.message }, 'router connection failed')
     })
+    this.socket = socket
+    let linked = false
     socket.once('close', () => {
-      if (!this.channel) this.retry()
+      if (this.socket === socket) this.socket = undefined
+      // A link that came up schedules its reconnect when its channel closes, just once.
+      if (!linked) this.retry()
     })
     socket.once('secureConnect', () => {
+      linked = true
       const channel = createChannel(socket, { role: 'initiator' })
       this.channel = channel
       channel.on('message', (bytes) => this.onMessage(bytes))
