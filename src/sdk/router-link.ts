@@ -10,7 +10,7 @@ import {
   type OpenedCircuit,
   type PendingCircuit,
 } from '../wire/index.js'
-import { decodeRouterMessage, encodeOverlay, type RouterMessage } from '../wire/overlay.js'
+import { decodeRouterMessageIfKnown, encodeOverlay, type RouterMessage } from '../wire/overlay.js'
 import { clientContext } from './client-context.js'
 import type { IdentityFile } from './identity-file.js'
 
@@ -204,13 +204,14 @@ export class RouterLink extends EventEmitter<LinkEvents> {
   }
 
   private onMessage(bytes: Uint8Array): void {
-    let m: RouterMessage
+    let m: RouterMessage | undefined
     try {
-      m = decodeRouterMessage(bytes)
+      m = decodeRouterMessageIfKnown(bytes)
     } catch (err) {
       this.channel?.close((err as ZhError).code)
       return
     }
+    if (!m) return this.log.debug({ router: this.router.name }, 'skipped a router message')
     if (m.t === 'unbound') {
       this.emit('unbound', m.id, m.code)
       return

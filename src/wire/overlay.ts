@@ -85,6 +85,21 @@ export function decodeEndpointMessage(bytes: Uint8Array): EndpointMessage {
   throw new ZhError('ZH_OVERLAY_MESSAGE_INVALID', 'unknown message type')
 }
 
+/** The types of router messages this version knows. */
+const ROUTER_MESSAGE_TYPES = new Set(['bound', 'bind-failed', 'unbound', 'draining'])
+
+/**
+ * Decodes a router's channel message, or undefined for a well-formed one of a type this version
+ * does not know: a newer router may tell its endpoints more (as HTTP/2 ignores unknown frame
+ * types), and an older SDK must not drop its link over it. A known type that is malformed is
+ * ZH_OVERLAY_MESSAGE_INVALID, as is anything that is not a message at all.
+ */
+export function decodeRouterMessageIfKnown(bytes: Uint8Array): RouterMessage | undefined {
+  const m = parse(bytes)
+  if (typeof m.t === 'string' && !ROUTER_MESSAGE_TYPES.has(m.t)) return undefined
+  return decodeRouterMessage(bytes)
+}
+
 /** Decodes a router's channel message. */
 export function decodeRouterMessage(bytes: Uint8Array): RouterMessage {
   const m = parse(bytes)
