@@ -1,5 +1,6 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fetch, type Response } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -321,6 +322,20 @@ describe(
       expect(plainHost.lines.some((l) => l.msg === 'tunnel stopped')).toBe(true)
       expect(await githubHost.stop()).toBe(0)
       expect(await standardHost.stop()).toBe(0)
+    })
+
+    // Last: it stops the controller.
+    it('restarts with the grants it cached next to the identity while the controller is down', async () => {
+      expect((await stat(`${hostFile}.grants`)).mode & 0o777).toBe(0o600)
+      await net.controller.stop()
+      const again = startDaemon(hostArgs(hostFile, 'plain-hook'))
+      await again.waitFor(ready, 30_000)
+      const res = await post('plain-hook', '/hook?n=offline', '{}', {
+        'content-type': 'application/json',
+      })
+      expect(res.status).toBe(200)
+      expect(app.seen.at(-1)!.url).toBe('/hook?n=offline')
+      expect(await again.stop()).toBe(0)
     })
   },
 )

@@ -5,6 +5,7 @@ import pino from 'pino'
 import { logRedactions } from '../controller/run.js'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
+import { fileGrantCache } from '../sdk/grant-cache.js'
 import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
 import { hostTunnel } from '../tunnel/host.js'
 import { interceptTunnel } from '../tunnel/intercept.js'
@@ -192,8 +193,14 @@ function tunnelLog(): pino.Logger {
 
 async function connectIdentity(file: string, log: pino.Logger) {
   const identity = await loadIdentity(file)
-  // A long-running tunnel renews its certificate: keep the file current for the next start.
-  return connect(identity, { log, onRenewed: (renewed) => saveIdentity(file, renewed) })
+  return connect(identity, {
+    log,
+    // A long-running tunnel renews its certificate: keep the file current for the next start.
+    onRenewed: (renewed) => saveIdentity(file, renewed),
+    // And its grants (0600, next to the identity): a restart while the controller is down still
+    // binds and dials while they are valid.
+    grantCache: fileGrantCache(`${file}.grants`),
+  })
 }
 
 async function verifyOptions(opts: HostOptions) {
