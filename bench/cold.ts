@@ -109,6 +109,16 @@ export async function benchCold(): Promise<void> {
       report('cold', `first webhook: ${step}, median ms`, ms)
     }
     report('cold', 'next webhook on the same context (kept-alive circuit), median ms', first.warm)
+    report(
+      'cold',
+      'first webhook, grants from a grant cache (a Lambda /tmp), median ms',
+      first.cached,
+    )
+    report(
+      'cold',
+      'ratio first webhook with a grant cache / new-connection POST',
+      first.cached / first.direct,
+    )
   } finally {
     await receiver.stop()
     await bed.close()

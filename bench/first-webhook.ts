@@ -1,6 +1,10 @@
 import { subscribe } from 'node:diagnostics_channel'
+import { mkdtemp, rm } from 'node:fs/promises'
 import https from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { connect } from '../src/sdk/context.js'
+import { fileGrantCache } from '../src/sdk/grant-cache.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { lazyPino } from '../src/sdk/log.js'
 import { phases, type Phase } from '../src/sdk/phases.js'
@@ -22,6 +26,8 @@ interface Result {
   direct: number
   ratio: number
   warm: number
+  /** The first webhook with the grants of an earlier run in a grant cache (a Lambda's /tmp). */
+  cached: number
   /** Where the first webhook's time went: each connect and dial step, and the request after. */
   phases: Record<string, number>
 }
@@ -56,7 +62,14 @@ async function runChild(start: Start): Promise<void> {
   const body = JSON.stringify({ build: 42 })
   const send = (zh: Awaited<ReturnType<typeof connect>>) =>
     deliverWebhook(zh, { service: 'bench', path: '/hook', secret: SECRET, type: 't', retries: 0 })
-  const lanes = { overlay: [] as number[], direct: [] as number[], warm: [] as number[] }
+  const lanes = {
+    overlay: [] as number[],
+    direct: [] as number[],
+    warm: [] as number[],
+    cached: [] as number[],
+  }
+  const cacheDir = await mkdtemp(join(tmpdir(), 'zh-bench-first-'))
+  const grantCache = fileGrantCache(join(cacheDir, 'grants'))
   const steps: Record<string, number[]> = {}
   let run: Phase[] = []
   subscribe(phases.name, (p) => run.push(p as Phase))
@@ -64,10 +77,12 @@ async function runChild(start: Start): Promise<void> {
     run = []
     let t = performance.now()
     // A copy: the SDK caches TLS contexts per identity object, a new process has none.
-    const zh = await connect(JSON.parse(JSON.stringify(start.identity)) as IdentityFile, { log })
+    const fresh = () => JSON.parse(JSON.stringify(start.identity)) as IdentityFile
+    const zh = await connect(fresh(), { log })
     await send(zh)
     const overlay = performance.now() - t
     const first = run
+    run = []
     t = performance.now()
     await send(zh)
     const warm = performance.now() - t
@@ -75,7 +90,14 @@ async function runChild(start: Start): Promise<void> {
     t = performance.now()
     await directPost(start.url, start.ca, body)
     const direct = performance.now() - t
+    // The warm-up rounds fill the cache.
+    t = performance.now()
+    const fromCache = await connect(fresh(), { log, grantCache })
+    await send(fromCache)
+    const cached = performance.now() - t
+    await fromCache.close()
     if (i < 0) continue // warm-up rounds
+    lanes.cached.push(cached)
     lanes.overlay.push(overlay)
     lanes.warm.push(warm)
     lanes.direct.push(direct)
@@ -91,8 +113,10 @@ async function runChild(start: Start): Promise<void> {
     direct: median(lanes.direct),
     ratio: median(lanes.overlay) / median(lanes.direct),
     warm: median(lanes.warm),
+    cached: median(lanes.cached),
     phases: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])),
   }
+  await rm(cacheDir, { recursive: true, force: true })
   process.send!(result)
   process.once('SIGTERM', () => process.exit(0))
 }
