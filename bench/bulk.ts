@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import { startBareRelay } from './bare-relay.js'
 import { cpuMeter, processCpuMs, type CpuUse } from './cpu.js'
+import { startScavengePacing, stopScavengePacing } from '../src/wire/young-gc.js'
 import type { OverlayBed } from './overlay-bed.js'
 import { report } from './report.js'
 
@@ -15,15 +16,19 @@ const ROUND = 32 * MiB
 /** One connection to measure: the sending end, and a count of what the far end received. */
 interface Lane {
   socket: Duplex
+  /** Bytes the far end received so far. */
+  received(): number
   arrived(bytes: number): Promise<void>
   /** CPU time the lane's relay process (the router, or the bare relay) has used so far, ms. */
   relayCpuMs(): Promise<number>
   ms: number
   cpu: CpuUse
+  /** Set up the process for this lane's round (scavenge pacing on or off). */
+  before?: () => void
 }
 
 /** Counts what a connection delivers; `arrived(n)` resolves once n bytes came in all. */
-function sink(socket: Duplex): Pick<Lane, 'arrived'> {
+function sink(socket: Duplex): Pick<Lane, 'arrived' | 'received'> {
   let got = 0
   let waiter: { bytes: number; resolve: () => void } | undefined
   socket.on('data', (d: Buffer) => {
@@ -31,20 +36,23 @@ function sink(socket: Duplex): Pick<Lane, 'arrived'> {
     if (waiter && got >= waiter.bytes) waiter.resolve()
   })
   return {
+    received: () => got,
     arrived: (bytes) =>
       got >= bytes ? Promise.resolve() : new Promise((resolve) => (waiter = { bytes, resolve })),
   }
 }
 
 /** Sends one round through a lane and waits for its last byte at the far end. */
-async function round(lane: Lane, sentBefore: number): Promise<void> {
+async function round(lane: Lane): Promise<void> {
+  lane.before?.()
+  const base = lane.received()
   const chunk = Buffer.alloc(64 * 1024, 7)
   const meter = await cpuMeter(() => lane.relayCpuMs())
   const start = performance.now()
   for (let sent = 0; sent < ROUND; sent += chunk.length) {
     if (!lane.socket.write(chunk)) await new Promise((r) => lane.socket.once('drain', r))
   }
-  await lane.arrived(sentBefore + ROUND)
+  await lane.arrived(base + ROUND)
   const ms = performance.now() - start
   const used = await meter()
   // Weighted by the round's duration, so the sums over all rounds are averages over the lane.
@@ -140,7 +148,8 @@ function emptyCpu(): CpuUse {
 
 /**
  * Bulk throughput of one circuit (end-to-end records keyed by a TLS 1.3 handshake, inside hop TLS,
- * through the router process)
+ * through the router process; with this process pacing its scavenges as zerohook's daemons do,
+ * and without, round by round on the same circuit)
  * against a direct TLS connection and against the same two TLS layers through a bare relay
  * process, with the inner TLS on a native handle and over a JS stream: the floors of any relay
  * hop in Node here. Rounds of 32 MiB take turns, 256 MiB per lane in all, after one unmeasured
@@ -150,12 +159,31 @@ function emptyCpu(): CpuUse {
  */
 export async function bulk(bed: OverlayBed): Promise<void> {
   const listener = await bed.receiver.listen('bench')
-  const received = new Promise<Pick<Lane, 'arrived'>>((r) =>
+  const received = new Promise<Pick<Lane, 'arrived' | 'received'>>((r) =>
     listener.once('connection', (s) => r(sink(s))),
   )
   const socket = await bed.sender.dial('bench')
   const relayCpuMs = () => bed.router.cpuMs()
-  const overlay: Lane = { socket, ...(await received), relayCpuMs, ms: 0, cpu: emptyCpu() }
+  const overlayArrived = await received
+  // The same circuit twice: with scavenge pacing, as zerohook's tunnels and gateway run, and
+  // without, as an app that embeds the SDK and does not call startScavengePacing().
+  const overlay: Lane = {
+    socket,
+    ...overlayArrived,
+    relayCpuMs,
+    ms: 0,
+    cpu: emptyCpu(),
+    before: () => startScavengePacing(),
+  }
+  const unpaced: Lane = {
+    socket,
+    // Both lanes count the one circuit's bytes: each waits for its own round's last byte.
+    ...overlayArrived,
+    relayCpuMs,
+    ms: 0,
+    cpu: emptyCpu(),
+    before: () => stopScavengePacing(),
+  }
   const bareJs = await bareRelayLane(bed, true)
   const bare = await bareRelayLane(bed, false)
   const direct = await directLane(bed)
@@ -164,6 +192,11 @@ export async function bulk(bed: OverlayBed): Promise<void> {
       name: 'overlay',
       what: 'one circuit through one router, end-to-end records inside hop TLS',
       lane: overlay,
+    },
+    {
+      name: 'overlay, no scavenge pacing',
+      what: 'the same circuit, an SDK app that does not pace',
+      lane: unpaced,
     },
     {
       name: 'bare relay, JS stream',
@@ -178,7 +211,7 @@ export async function bulk(bed: OverlayBed): Promise<void> {
     { name: 'direct TLS', what: 'TLS 1.3 on loopback, no relay (baseline)', lane: direct.lane },
   ]
   // One unmeasured round each first: the JIT compiles the hot paths of all the processes.
-  for (const { lane } of lanes) await round(lane, 0)
+  for (const { lane } of lanes) await round(lane)
   for (const { lane } of lanes) Object.assign(lane, { ms: 0, cpu: emptyCpu() })
   // The router's collections while it relays: during the other lanes' rounds it is idle, and
   // V8's memory reducer then runs a mark-compact or two, which says nothing about relaying.
@@ -186,7 +219,7 @@ export async function bulk(bed: OverlayBed): Promise<void> {
   for (let sent = ROUND; sent < TOTAL + ROUND; sent += ROUND) {
     for (const { lane } of lanes) {
       const before = lane === overlay ? await routerGcs(bed) : undefined
-      await round(lane, sent)
+      await round(lane)
       if (!before) continue
       const after = await routerGcs(bed)
       gcs.major += after.major - before.major
@@ -205,6 +238,7 @@ export async function bulk(bed: OverlayBed): Promise<void> {
     report(group, `bulk MiB/s, ${name}: ${what}`, rate(lane))
   const d = rate(direct.lane)
   report(group, 'bulk ratio overlay / direct (aim >= 0.45)', rate(overlay) / d)
+  report(group, 'bulk ratio overlay, no scavenge pacing / direct', rate(unpaced) / d)
   report(
     group,
     'bulk ratio bare relay, native / direct (the cost of any relay hop here)',

@@ -5,6 +5,7 @@ import { loadGatewayConfig } from '../gateway/config.js'
 import { startGateway } from '../gateway/server.js'
 import { connect } from '../sdk/context.js'
 import { fileGrantCache } from '../sdk/grant-cache.js'
+import { startScavengePacing } from '../wire/young-gc.js'
 import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
 import { untilSignal } from './signals.js'
 
@@ -52,6 +53,8 @@ export function gatewayCommands(program: Command): void {
       // Configuration first: a bad file fails before anything connects or listens.
       const config = loadGatewayConfig(opts.config)
       const log = pino({ base: { component: 'gateway' }, redact: logRedactions })
+      // A daemon that may carry bulk: keep the buffers its records churn from piling up.
+      startScavengePacing()
       const zh = await connect(await loadIdentity(opts.identity), {
         log,
         // A renewed certificate must outlive this process: the next start reads the file.

@@ -6,6 +6,7 @@ import { logRedactions } from '../controller/run.js'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
 import { fileGrantCache } from '../sdk/grant-cache.js'
+import { startScavengePacing } from '../wire/young-gc.js'
 import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
 import { hostTunnel } from '../tunnel/host.js'
 import { interceptTunnel } from '../tunnel/intercept.js'
@@ -192,6 +193,8 @@ function tunnelLog(): pino.Logger {
 }
 
 async function connectIdentity(file: string, log: pino.Logger) {
+  // A daemon that may carry bulk: keep the buffers its records churn from piling up (young-gc.ts).
+  startScavengePacing()
   const identity = await loadIdentity(file)
   return connect(identity, {
     log,

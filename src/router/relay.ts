@@ -1,6 +1,6 @@
 import { ZhError, isZhError } from '../errors.js'
 import type { Circuit } from '../wire/index.js'
-import { relayedBytes } from './young-gc.js'
+import { relayedBytes } from '../wire/young-gc.js'
 
 /** How long one leg may stay open after the other closed, ms. */
 const HALF_OPEN_MS = 60_000

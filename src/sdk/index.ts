@@ -14,6 +14,7 @@ export { connect, Zerohook, type ConnectOptions } from './context.js'
 export { OverlayListener, type OverlaySocket } from './listener.js'
 export { fileGrantCache, type GrantCache } from './grant-cache.js'
 export { phases, type Phase, type PhaseName } from './phases.js'
+export { startScavengePacing, stopScavengePacing } from '../wire/young-gc.js'
 export type { SdkLog } from './log.js'
 export { getPeerIdentity } from './http/index.js'
 export {

@@ -1,5 +1,6 @@
 import { Duplex } from 'node:stream'
 import { ZhError } from '../../../errors.js'
+import { relayedBytes } from '../../../wire/young-gc.js'
 import type { E2ePeer } from '../types.js'
 import type { RecordKeys } from './keys.js'
 import { Opener, type OpenSink } from './open.js'
@@ -196,6 +197,7 @@ export class E2eSocket extends Duplex {
     const c = this.circuit
     if (c.destroyed || c.writableEnded) return cb(gone())
     this.touch()
+    relayedBytes(records.length)
     c.write(records, cb)
   }
 
@@ -210,6 +212,7 @@ export class E2eSocket extends Duplex {
 
   private readonly onCiphertext = (chunk: Buffer): void => {
     this.touch()
+    relayedBytes(chunk.length)
     try {
       this.opener.open(chunk, this.sink)
     } catch (err) {
