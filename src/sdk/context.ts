@@ -225,6 +225,7 @@ export class Zerohook {
     let links = await gen.upLinksSoon(DIAL_LINK_WAIT_MS)
     if (links.length === 0) throw new ZhError('ZH_SDK_NO_ROUTER')
     const tried = new Set<RouterLink>()
+    const relinked = new Set<RouterLink>()
     let last: unknown
     while (links.length > 0) {
       for (const link of links) {
@@ -233,6 +234,13 @@ export class Zerohook {
           return await this.dialVia(link, gen, service, grant)
         } catch (err) {
           last = err
+          if (!link.up && !relinked.has(link)) {
+            // The link died under this dial (a process thawed before it saw the link close):
+            // once it is back, it gets one more try.
+            relinked.add(link)
+            tried.delete(link)
+            continue
+          }
           if (!(isZhError(err) && err.code === 'ZH_ROUTER_NO_TERMINATOR')) throw err
         }
       }
