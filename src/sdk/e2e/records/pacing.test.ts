@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream'
-import { constants, PerformanceObserver } from 'node:perf_hooks'
 import { afterAll, describe, expect, it } from 'vitest'
+import { scavengesDuring } from '../../../wire/gc.test-util.js'
 import { startScavengePacing, stopScavengePacing } from '../../../wire/young-gc.js'
 import { recordKeys } from './keys.js'
 import { E2eSocket } from './socket.js'
@@ -18,23 +18,15 @@ describe('the record socket and scavenge pacing', () => {
     const keys = recordKeys(Buffer.alloc(64, 7), 'dialer')
     const peer = { identityId: 'id', fingerprint: 'f', grant: {} } as never
     const socket = new E2eSocket(sinkCircuit(), keys, peer, Buffer.alloc(0))
-    let scavenges = 0
-    const observer = new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind
-        if (kind === constants.NODE_PERFORMANCE_GC_MINOR) scavenges++
-      }
-    })
-    observer.observe({ entryTypes: ['gc'] })
     const chunk = Buffer.alloc(64 * 1024, 1)
     // 8 MiB of records: eight scavenges of their own.
-    for (let i = 0; i < 128; i++) {
-      await new Promise<void>((resolve, reject) =>
-        socket.write(chunk, (e) => (e ? reject(e) : resolve())),
-      )
-    }
-    await new Promise((r) => setTimeout(r, 50))
-    observer.disconnect()
+    const scavenges = await scavengesDuring(async () => {
+      for (let i = 0; i < 128; i++) {
+        await new Promise<void>((resolve, reject) =>
+          socket.write(chunk, (e) => (e ? reject(e) : resolve())),
+        )
+      }
+    })
     socket.destroy()
     expect(scavenges).toBeGreaterThanOrEqual(8)
   })
