@@ -246,7 +246,7 @@ export class Zerohook {
       }
       // Nobody hosts the service on the routers tried. A link still coming up (this process
       // just started, or one came back) may lead to the one it is bound on.
-      links = await gen.otherLinksSoon(tried, DIAL_LINK_WAIT_MS)
+      links = await gen.upLinksSoon(DIAL_LINK_WAIT_MS, tried)
     }
     throw last instanceof Error ? last : new ZhError('ZH_SDK_NO_ROUTER')
   }

@@ -116,22 +116,14 @@ export class Generation {
   }
 
   /**
-   * The links that are up; when none is, wakes those waiting out a reconnect backoff and waits
-   * up to `timeoutMs` for one (none then: an empty list).
+   * Links up now that are not in `tried` (default: none tried); when there are none but some
+   * other link is down, wakes it out of its reconnect backoff and waits up to `timeoutMs` for
+   * one to come up (none then: an empty list).
    */
-  async upLinksSoon(timeoutMs: number): Promise<RouterLink[]> {
-    const up = this.upLinks()
-    if (up.length > 0 || this.links.size === 0) return up
-    for (const link of this.links.values()) link.reconnectNow()
-    await this.whenReady(timeoutMs).catch(() => undefined)
-    return this.upLinks()
-  }
-
-  /**
-   * Links up now that are not in `tried`; when there are none but some other link is down,
-   * wakes it and waits up to `timeoutMs` for one to come up (none then: an empty list).
-   */
-  async otherLinksSoon(tried: ReadonlySet<RouterLink>, timeoutMs: number): Promise<RouterLink[]> {
+  async upLinksSoon(
+    timeoutMs: number,
+    tried: ReadonlySet<RouterLink> = new Set(),
+  ): Promise<RouterLink[]> {
     const fresh = () => this.upLinks().filter((l) => !tried.has(l))
     const waiting = [...this.links.values()].filter((l) => !tried.has(l))
     if (fresh().length > 0 || waiting.length === 0) return fresh()

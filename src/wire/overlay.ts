@@ -97,12 +97,15 @@ const ROUTER_MESSAGE_TYPES = new Set(['bound', 'bind-failed', 'unbound', 'draini
 export function decodeRouterMessageIfKnown(bytes: Uint8Array): RouterMessage | undefined {
   const m = parse(bytes)
   if (typeof m.t === 'string' && !ROUTER_MESSAGE_TYPES.has(m.t)) return undefined
-  return decodeRouterMessage(bytes)
+  return routerMessage(m)
 }
 
 /** Decodes a router's channel message. */
 export function decodeRouterMessage(bytes: Uint8Array): RouterMessage {
-  const m = parse(bytes)
+  return routerMessage(parse(bytes))
+}
+
+function routerMessage(m: Record<string, unknown>): RouterMessage {
   if (m.t === 'bound') return { t: 'bound', id: id(m.id) }
   if (m.t === 'bind-failed' || m.t === 'unbound')
     return { t: m.t, id: id(m.id), code: text(m.code, 'code') }
