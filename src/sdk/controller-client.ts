@@ -3,6 +3,8 @@ import type { PeerCertificate, SecureContext } from 'node:tls'
 import { ZhError, isZhCode } from '../errors.js'
 import { checkServerPrincipal } from '../pki/verify.js'
 import { clientContext } from './client-context.js'
+import { controllerPool, markAnswer, type ControllerPool } from './controller-pool.js'
+import { CONTROLLERS_HEADER, parseControllersHeader } from './controller-urls.js'
 import type { IdentityFile } from './identity-file.js'
 
 /** Largest controller answer we read. */
@@ -28,12 +30,18 @@ export interface JsonResponse<T> {
   status: number
   data: T
   peerCertificate: PeerCertificate
+  /**
+   * Every controller replica the answer named (its `zerohook-controllers` header), checked and
+   * canonical; empty when it named none or the connection was not verified.
+   */
+  controllers: string[]
 }
 
 /**
  * Sends one JSON request to the controller over TLS 1.3. In verified mode the server must present
  * a certificate of the network CA naming the controller principal (URI SAN), whatever the host.
- * Error answers become a ZhError with the server's code.
+ * Error answers become a ZhError with the server's code. One URL, one attempt: see
+ * {@link ControllerClient} for failing over to another replica.
  */
 export function requestJson<T>(
   baseUrl: string,
@@ -91,8 +99,11 @@ export function requestJson<T>(
             const text = Buffer.concat(chunks).toString('utf8')
             const data = (text ? JSON.parse(text) : undefined) as T
             const status = res.statusCode ?? 0
-            if (status >= 400) reject(toError(status, data))
-            else resolve({ status, data, peerCertificate })
+            if (status >= 400) return reject(toError(status, data))
+            // Only a controller we verified may tell us where its replicas are.
+            const controllers =
+              tls.mode === 'verified' ? parseControllersHeader(res.headers[CONTROLLERS_HEADER]) : []
+            resolve({ status, data, peerCertificate, controllers })
           } catch {
             reject(new ZhError('ZH_CONNECT_FAILED', `unreadable answer from ${url.origin}`))
           }
@@ -117,19 +128,44 @@ function wrapNetworkError(err: Error, origin: string): ZhError {
   return new ZhError('ZH_CONNECT_FAILED', `${origin}: ${cause}`, { cause: err })
 }
 
+/** Gateways in front of a controller say these when it is down or restarting. */
+const UNAVAILABLE = new Set([502, 503, 504])
+
 function toError(status: number, data: unknown): ZhError {
   const e = (data as { error?: { code?: unknown; detail?: unknown } } | undefined)?.error
   const detail = typeof e?.detail === 'string' ? e.detail : undefined
   if (e && isZhCode(e.code)) return new ZhError(e.code, detail)
-  return new ZhError('ZH_CONNECT_FAILED', `controller answered HTTP ${status}`)
+  const err = new ZhError('ZH_CONNECT_FAILED', `controller answered HTTP ${status}`)
+  return UNAVAILABLE.has(status) ? err : markAnswer(err)
 }
 
-/** Requests made as an enrolled identity (management or endpoint), verified both ways. */
+/**
+ * Requests made as an enrolled identity (management or endpoint), verified both ways. A
+ * controller that cannot be reached is failed over to the next replica the identity knows
+ * (its `controllers`, and those the answers name), through the identity's shared
+ * {@link ControllerPool}; an error the controller answers is thrown as is.
+ *
+ * @example
+ * const grants = await new ControllerClient(identity).call('GET', '/v1/current-identity/grants')
+ */
 export class ControllerClient {
+  private readonly pool: ControllerPool
+
+  /** `baseUrl` (e.g. `--controller`) is tried first, before the identity's own replicas. */
   constructor(
     private readonly identity: IdentityFile,
-    private readonly baseUrl = identity.controller,
-  ) {}
+    baseUrl = identity.controller,
+  ) {
+    this.pool = controllerPool(
+      baseUrl === identity.controller
+        ? identity
+        : {
+            ...identity,
+            controller: baseUrl,
+            controllers: [identity.controller, ...(identity.controllers ?? [])],
+          },
+    )
+  }
 
   /** Sends a request and returns the JSON answer. */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -142,6 +178,10 @@ export class ControllerClient {
       // Parsed once per identity, and shared with its router links and end-to-end dials.
       secureContext: clientContext(this.identity),
     }
-    return (await requestJson<T>(this.baseUrl, tls, { method, path, body })).data
+    return this.pool.run(async (url) => {
+      const r = await requestJson<T>(url, tls, { method, path, body })
+      this.pool.learn(r.controllers)
+      return r.data
+    })
   }
 }

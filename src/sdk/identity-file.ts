@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises'
 import type { JWK } from 'jose'
 import { ZhError } from '../errors.js'
 import { writeSecretFile } from '../pki/files.js'
+import { withKnownControllers } from './controller-pool.js'
+import { MAX_CONTROLLER_URL, MAX_CONTROLLERS, controllerOrigin } from './controller-urls.js'
 
 /** An enrolled principal: who it is, where its controller is, and its key material. */
 export interface IdentityFile {
@@ -10,8 +12,13 @@ export interface IdentityFile {
   name: string
   kind: 'endpoint' | 'admin' | 'router'
   network: string
-  /** Base URL of the controller, e.g. https://127.0.0.1:1280 */
+  /** Base URL of the controller, e.g. https://127.0.0.1:1280: the one tried first. */
   controller: string
+  /**
+   * Every controller replica known (at most 16 https base URLs, `controller` first), tried in
+   * turn when one cannot be reached. Absent in files of older versions.
+   */
+  controllers?: string[]
   certificate: string
   key: string
   ca: string
@@ -66,10 +73,30 @@ export function parseIdentity(text: string, source = 'identity'): IdentityFile {
   if (data.version !== 1) throw new ZhError('ZH_FILE_INVALID', `${source}: unsupported version`)
   if (typeof data.grantKey !== 'object' || data.grantKey === null)
     throw new ZhError('ZH_FILE_INVALID', `${source}: missing "grantKey"`)
+  if (data.controllers !== undefined) checkControllers(data.controllers, source)
   return data as unknown as IdentityFile
 }
 
-/** Writes an identity file, readable by its owner only (mode 0600). */
+function checkControllers(value: unknown, source: string): void {
+  if (!Array.isArray(value) || value.length > MAX_CONTROLLERS)
+    throw new ZhError(
+      'ZH_FILE_INVALID',
+      `${source}: "controllers" must be a list of at most ${MAX_CONTROLLERS} URLs`,
+    )
+  value.forEach((url: unknown, i) => {
+    if (typeof url !== 'string' || controllerOrigin(url) === undefined)
+      throw new ZhError(
+        'ZH_FILE_INVALID',
+        `${source}: "controllers[${i}]" must be an https base URL of at most ${MAX_CONTROLLER_URL} characters`,
+      )
+  })
+}
+
+/**
+ * Writes an identity file, readable by its owner only (mode 0600), with every controller
+ * replica this process knows for it in `controllers` (see `controllerPool`), so that the next
+ * start knows them too.
+ */
 export async function saveIdentity(path: string, identity: IdentityFile): Promise<void> {
-  await writeSecretFile(path, `${JSON.stringify(identity, null, 2)}\n`)
+  await writeSecretFile(path, `${JSON.stringify(withKnownControllers(identity), null, 2)}\n`)
 }
