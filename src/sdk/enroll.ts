@@ -6,6 +6,7 @@ import { fingerprint, splitPemBundle } from '../pki/inspect.js'
 import type { KeyType } from '../pki/keys.js'
 import { verifyCertificate } from '../pki/verify.js'
 import { requestJson, type ClientTls } from './controller-client.js'
+import { orderControllers } from './controller-urls.js'
 import type { IdentityFile } from './identity-file.js'
 
 /**
@@ -72,9 +73,26 @@ export async function enrollWithToken(
     kind: r.kind,
     network: r.network,
     controller: r.controller,
+    controllers: enrolledControllers(r, enrolled.controllers, claims.url),
     certificate: r.certificate,
     key: keyPem,
     ca: r.ca,
     grantKey: r.grantKey,
   }
+}
+
+/**
+ * The replicas an enrollment answer names: its `controllers` (newer controllers), else its
+ * header, and the URL the token named (it just answered); the controller's own URL first.
+ */
+function enrolledControllers(r: EnrollResult, header: string[], tokenUrl: string): string[] {
+  // Read as unknown: an older controller sends no list, and a junk entry is skipped, not trusted.
+  const listed: unknown = (r as { controllers?: unknown }).controllers
+  const body = Array.isArray(listed)
+    ? orderControllers(
+        undefined,
+        listed.filter((url): url is string => typeof url === 'string'),
+      )
+    : []
+  return orderControllers(undefined, [r.controller], body.length > 0 ? body : header, [tokenUrl])
 }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto'
 import { ZhError } from '../errors.js'
 import { renewalDue } from '../pki/validity.js'
 import { ControllerClient } from './controller-client.js'
+import { withKnownControllers } from './controller-pool.js'
 import type { IdentityFile } from './identity-file.js'
 
 /** When to renew: two thirds into the certificate's validity (ms from now, at least 1 s). */
@@ -34,7 +35,8 @@ export function assertNotExpired(identity: IdentityFile, now = Date.now()): void
 
 /**
  * Renews an identity's certificate over mTLS: a new key pair made here (the private key never
- * leaves), a CSR for the same id, and the controller's fresh certificate.
+ * leaves), a CSR for the same id, and the controller's fresh certificate. The renewed identity
+ * lists every controller replica known by now (`controllers`), so saving it keeps them.
  */
 export async function renewIdentity(identity: IdentityFile): Promise<IdentityFile> {
   assertNotExpired(identity)
@@ -46,5 +48,5 @@ export async function renewIdentity(identity: IdentityFile): Promise<IdentityFil
     '/v1/current-identity/renew',
     { csr: csrPem },
   )
-  return { ...identity, certificate: r.certificate, key: keyPem }
+  return withKnownControllers({ ...identity, certificate: r.certificate, key: keyPem })
 }
