@@ -6,6 +6,8 @@ import type { ChangeEvent } from '../controller/changes.js'
 import type { RoutesLine } from '../controller/routing/state.js'
 import { checkServerPrincipal } from '../pki/verify.js'
 import { requestJson } from '../sdk/controller-client.js'
+import { controllerPool } from '../sdk/controller-pool.js'
+import { CONTROLLERS_HEADER, parseControllersHeader } from '../sdk/controller-urls.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
 
 /** A line of the controller's event stream. */
@@ -25,7 +27,9 @@ const SILENCE_MS = 35_000
  * The router's outbound control channel to the controller: reports its address, then holds the
  * event stream open and hands each line on. Reconnects with jittered exponential backoff for as
  * long as the router runs; while the controller is away, the router keeps relaying with the
- * grants and revocations it has.
+ * grants and revocations it has. With several controller replicas, each attempt goes to the one
+ * that answered last, and the attempt after a failure (or after a stream that was up died) to
+ * the next one the router knows (its identity's shared `controllerPool`).
  *
  * Every connection is made with the router's current certificate. `reconnect()` (after a
  * renewal) opens a new stream before it lets the old one go, so no pushed change falls between
@@ -67,14 +71,19 @@ export function startControlClient(
   const connect = async () => {
     const seq = ++started
     const id = identity()
+    const pool = controllerPool(id)
+    const url = pool.current()
     const tls = { ca: id.ca, cert: id.certificate, key: id.key }
-    // The newest attempt failed: try again, unless a stream with the current certificate is up.
+    // The newest attempt failed: try again (another replica, if there is one), unless a stream
+    // with the current certificate is up.
     const failed = () => {
-      if (seq === started && active?.cert !== identity().certificate) retry()
+      if (seq !== started || active?.cert === identity().certificate) return
+      pool.failed(url)
+      retry()
     }
     try {
-      await requestJson(
-        id.controller,
+      const r = await requestJson(
+        url,
         { mode: 'verified', network: id.network, ...tls },
         {
           method: 'POST',
@@ -82,12 +91,16 @@ export function startControlClient(
           body: opts.status?.() ?? { address: opts.address() },
         },
       )
+      pool.learn(r.controllers)
     } catch (err) {
-      opts.log.warn({ err: (err as Error).message }, 'controller unreachable; retrying')
+      opts.log.warn(
+        { err: (err as Error).message, controller: url },
+        'controller unreachable; retrying',
+      )
       return failed()
     }
     if (stopped) return
-    const req = https.request(new URL('/v1/router/events', id.controller), {
+    const req = https.request(new URL('/v1/router/events', url), {
       ...tls,
       minVersion: 'TLSv1.3',
       agent: false,
@@ -107,6 +120,8 @@ export function startControlClient(
         return
       }
       if (active && active.seq > seq) return void req.destroy() // a newer one came up first
+      pool.succeeded(url)
+      pool.learn(parseControllersHeader(res.headers[CONTROLLERS_HEADER]))
       const previous = active
       active = { seq, req, cert: tls.cert }
       attempt = 0
@@ -134,6 +149,8 @@ export function startControlClient(
       if (active?.req === req) {
         active = undefined
         opts.onState(false)
+        // A replica that goes away ends its streams: the next attempt tries another.
+        pool.failed(url)
         retry()
       } else failed()
     })

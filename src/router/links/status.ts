@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { requestJson } from '../../sdk/controller-client.js'
+import { controllerPool } from '../../sdk/controller-pool.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 
 /** How often the status is compared with the last one sent, ms. */
@@ -14,7 +15,9 @@ const KICK_MS = 50
  * links with their RTT, its terminators per service and its circuit load, which the controller
  * computes the paths from. Sends when it changed (checked every second, or at once on a kick),
  * and at least every 10 s. Failures are retried on the next round: routing keeps working with
- * the last table meanwhile. Each report is made with the router's current certificate.
+ * the last table meanwhile. Each report is made with the router's current certificate, to the
+ * controller replica that answered last, or in turn to the others it knows when that one is
+ * unreachable (one round: the next check is a second away).
  *
  * @example
  * const reporter = startStatusReporter(() => identity.current, { status: () => ({ address, links: {}, services: {}, load: 0 }), log })
@@ -38,16 +41,18 @@ export function startStatusReporter(
     busy = true
     try {
       const id = identity()
-      await requestJson(
-        id.controller,
-        {
-          mode: 'verified',
-          network: id.network,
-          ca: id.ca,
-          cert: id.certificate,
-          key: id.key,
+      const pool = controllerPool(id)
+      const tls = { ca: id.ca, cert: id.certificate, key: id.key }
+      await pool.run(
+        async (url) => {
+          const r = await requestJson(
+            url,
+            { mode: 'verified', network: id.network, ...tls },
+            { method: 'POST', path: '/v1/router/status', body },
+          )
+          pool.learn(r.controllers)
         },
-        { method: 'POST', path: '/v1/router/status', body },
+        { rounds: 1 },
       )
       last = text
       sentAt = Date.now()
