@@ -23,8 +23,8 @@ export async function benchController(): Promise<void> {
   try {
     const services = 10
     for (let i = 0; i < services; i++)
-      createService(c.ctx, { name: `svc-${i}`, attributes: ['hooks'] })
-    createServicePolicy(c.ctx, {
+      await createService(c.ctx, { name: `svc-${i}`, attributes: ['hooks'] })
+    await createServicePolicy(c.ctx, {
       name: 'dial-all',
       type: 'dial',
       identityRoles: ['#senders'],

@@ -31,17 +31,17 @@ export async function benchLinks(): Promise<void> {
   const routers: Daemon[] = []
   const zhs: Zerohook[] = []
   try {
-    removeRouterPolicy(c.ctx, 'default')
+    await removeRouterPolicy(c.ctx, 'default')
     for (const name of ['local', 'remote']) {
-      createService(c.ctx, { name, attributes: ['bench'] })
-      createServicePolicy(c.ctx, {
+      await createService(c.ctx, { name, attributes: ['bench'] })
+      await createServicePolicy(c.ctx, {
         name: `bind-${name}`,
         type: 'bind',
         identityRoles: [`#${name}`],
         serviceRoles: [`@${name}`],
       })
     }
-    createServicePolicy(c.ctx, {
+    await createServicePolicy(c.ctx, {
       name: 'dial',
       type: 'dial',
       identityRoles: ['#senders'],
@@ -52,7 +52,7 @@ export async function benchLinks(): Promise<void> {
       ['p2', '#local', '@r1'],
       ['p3', '#remote', '@r2'],
     ] as const)
-      createRouterPolicy(c.ctx, { name, identityRoles: [identities], routerRoles: [router] })
+      await createRouterPolicy(c.ctx, { name, identityRoles: [identities], routerRoles: [router] })
     for (const name of ['r1', 'r2']) {
       const r = await createRouter(c.ctx, { name })
       await writeFile(join(dir, `${name}.jwt`), r.enrollment.token)

@@ -49,14 +49,14 @@ export async function startOverlayBed(): Promise<OverlayBed> {
   await initController({ dir, network: 'bench', listen: '127.0.0.1:0' })
   const log = pino({ level: 'silent' })
   const c = await runController({ dir, log })
-  createService(c.ctx, { name: 'bench', attributes: ['bench'] })
-  createServicePolicy(c.ctx, {
+  await createService(c.ctx, { name: 'bench', attributes: ['bench'] })
+  await createServicePolicy(c.ctx, {
     name: 'd',
     type: 'dial',
     identityRoles: ['#senders'],
     serviceRoles: ['#bench'],
   })
-  createServicePolicy(c.ctx, {
+  await createServicePolicy(c.ctx, {
     name: 'b',
     type: 'bind',
     identityRoles: ['#receivers'],

@@ -157,8 +157,8 @@ export async function benchTunnel(): Promise<void> {
     await initController({ dir, network: 'bench', listen: '127.0.0.1:0' })
     const c = await runController({ dir, log: pino({ level: 'silent' }) })
     stops.push(() => c.close())
-    createService(c.ctx, { name: 'bench-sdk', attributes: ['bench'] })
-    createService(c.ctx, { name: 'bench-tunnel', attributes: ['bench'] })
+    await createService(c.ctx, { name: 'bench-sdk', attributes: ['bench'] })
+    await createService(c.ctx, { name: 'bench-tunnel', attributes: ['bench'] })
     const policy = (name: string, type: 'dial' | 'bind', role: string) =>
       createServicePolicy(c.ctx, {
         name,
@@ -166,8 +166,8 @@ export async function benchTunnel(): Promise<void> {
         identityRoles: [role],
         serviceRoles: ['#bench'],
       })
-    policy('d', 'dial', '#senders')
-    policy('b', 'bind', '#receivers')
+    await policy('d', 'dial', '#senders')
+    await policy('b', 'bind', '#receivers')
     const r = await createRouter(c.ctx, { name: 'r1' })
     await writeFile(join(dir, 'router.jwt'), r.enrollment.token)
     const router = await startCli(

@@ -22,6 +22,44 @@ const registry = {
     'A state file or folder can be read by other users of this machine; make it 0600 (files) or 0700 (folders).',
   ],
 
+  // the controller's store (SQLite file or PostgreSQL database)
+  ZH_STORE_URL_INVALID: [
+    400,
+    'The store is not understood; pass --store sqlite:PATH or postgres://USER@HOST:PORT/DATABASE.',
+  ],
+  ZH_STORE_UNREACHABLE: [
+    503,
+    'The database cannot be reached; check the host, port and database name in --store and that the server runs.',
+  ],
+  ZH_STORE_AUTH_FAILED: [
+    503,
+    'The database refused the credentials; check the user and password in --store (or PGPASSWORD).',
+  ],
+  ZH_STORE_SCHEMA_NEWER: [
+    503,
+    'The database was migrated by a newer zerohook; upgrade this controller before running it on it.',
+  ],
+  ZH_STORE_MIGRATION_FAILED: [
+    503,
+    'A schema migration failed and was rolled back, nothing changed; fix the cause in the detail and start again.',
+  ],
+  ZH_STORE_NOT_INITIALIZED: [
+    503,
+    'The store holds no network; run `zerohook controller init --store ...` (first replica) or `controller join` first.',
+  ],
+  ZH_STORE_KEY_MISSING: [
+    400,
+    'The store key is missing; set ZEROHOOK_STORE_KEY (32 bytes, base64url) or pass --store-key-file FILE on every replica.',
+  ],
+  ZH_STORE_KEY_INVALID: [
+    400,
+    'The store key does not open the network secrets in this database; use the key the network was created with.',
+  ],
+  ZH_STORE_UNAVAILABLE: [
+    503,
+    'The controller lost its database for a moment; retry, or use another controller replica.',
+  ],
+
   // authentication and authorization at the controller
   ZH_AUTH_CLIENT_CERT_REQUIRED: [
     401,

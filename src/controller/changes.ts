@@ -3,6 +3,7 @@ import type { Permission } from './policy/types.js'
 import type { ControllerContext } from './context.js'
 import { revokeCertificates } from './model/certificates.js'
 import { loadSnapshot } from './model/snapshot.js'
+import type { Tx } from './store/types.js'
 
 /** What a change took away: routers close the matching circuits and terminators at once. */
 export interface ChangeEvent {
@@ -12,44 +13,67 @@ export interface ChangeEvent {
   revoked: { principalId: string; fingerprints: string[] }[]
 }
 
+/** A change as the feed delivers it: with its place in the network-wide order. */
+export interface SequencedChange extends ChangeEvent {
+  seq: number
+}
+
 /** Passed to a change so it can revoke a principal's certificates in the same transaction. */
 export interface ChangeScope {
-  revoke(principalId: string): void
+  tx: Tx
+  revoke(principalId: string): Promise<void>
 }
 
 /**
- * Runs `fn` in one transaction, computes exactly which permissions it removed (policy snapshot
- * before and after), and emits a ChangeEvent when anything was lost or revoked.
+ * Runs `fn` in one exclusive transaction (one change at a time across every replica, so each
+ * sees the state the previous one left), computes exactly which permissions it removed (policy
+ * snapshot before and after), and records that as a change in the same transaction. Every
+ * replica's feed then reads it and pushes it to its routers; this replica's listeners have it
+ * before this resolves.
  */
-export function applyChange<T>(ctx: ControllerContext, fn: (scope: ChangeScope) => T): T {
-  const revoked: ChangeEvent['revoked'] = []
-  const run = ctx.db.transaction(() => {
-    const before = loadSnapshot(ctx.db)
-    const result = fn({
-      revoke: (principalId) => {
-        const fingerprints = revokeCertificates(ctx.db, principalId)
-        if (fingerprints.length > 0) revoked.push({ principalId, fingerprints })
-      },
-    })
-    const after = loadSnapshot(ctx.db)
-    return { result, before, after }
-  })
-  const { result, before, after } = run.immediate()
-  const event: ChangeEvent = {
-    lost: lostPermissions(before, after),
-    lostRouterAccess: lostRouterAccess(before, after),
-    revoked,
-  }
-  if (event.lost.length > 0 || event.lostRouterAccess.length > 0 || revoked.length > 0) {
+export async function applyChange<T>(
+  ctx: ControllerContext,
+  fn: (scope: ChangeScope) => Promise<T>,
+): Promise<T> {
+  const { result, event } = await ctx.db.transaction(
+    async (tx) => {
+      const revoked: ChangeEvent['revoked'] = []
+      const before = await loadSnapshot(tx)
+      const result = await fn({
+        tx,
+        revoke: async (principalId) => {
+          const fingerprints = await revokeCertificates(tx, principalId)
+          if (fingerprints.length > 0) revoked.push({ principalId, fingerprints })
+        },
+      })
+      const after = await loadSnapshot(tx)
+      const event: ChangeEvent = {
+        lost: lostPermissions(before, after),
+        lostRouterAccess: lostRouterAccess(before, after),
+        revoked,
+      }
+      if (event.lost.length > 0 || event.lostRouterAccess.length > 0 || revoked.length > 0) {
+        await tx.run('INSERT INTO changes (at, event) VALUES (?, ?)', [
+          Date.now(),
+          JSON.stringify(event),
+        ])
+        await tx.announceChanges()
+        return { result, event }
+      }
+      return { result, event: undefined }
+    },
+    { exclusive: true },
+  )
+  if (event) {
     ctx.log.info(
       {
         lost: event.lost.length,
         lostRouterAccess: event.lostRouterAccess.length,
-        revoked: revoked.length,
+        revoked: event.revoked.length,
       },
       'permissions removed',
     )
-    ctx.events.emit('change', event)
+    await ctx.feed.catchUp()
   }
   return result
 }

@@ -4,7 +4,9 @@ import type { CertifiedKey } from '../pki/ca.js'
 import { defaultLifetimes, type Lifetimes } from './lifetimes.js'
 import type { ControllerMetrics } from './metrics.js'
 import type { SigningKey } from './signing-key.js'
-import type { Db } from './store/db.js'
+import type { ChangeFeed } from './feed.js'
+import type { Replicas } from './replicas.js'
+import type { Store } from './store/types.js'
 
 /** Lifetimes and limits a controller applies; lifetimes in seconds. */
 export interface ControllerSettings extends Lifetimes {
@@ -25,7 +27,12 @@ export const defaultSettings: ControllerSettings = {
 
 /** Everything an operation of the controller needs, injected. */
 export interface ControllerContext {
-  db: Db
+  /** The store: this controller's SQLite file, or the PostgreSQL database its replicas share. */
+  db: Store
+  /** Delivers every recorded change, whichever replica made it, as 'change' on `events`. */
+  feed: ChangeFeed
+  /** The controller replicas serving this network (one, on SQLite). */
+  replicas: Replicas
   network: string
   /** The URL endpoints reach this controller at (goes into tokens and identity files). */
   url: string
@@ -33,7 +40,7 @@ export interface ControllerContext {
   /** SHA-256 fingerprint (hex) of the CA certificate. */
   caFingerprint: string
   signingKey: SigningKey
-  /** Emits 'change' with a ChangeEvent after every change that removed a permission or revoked a certificate. */
+  /** Emits 'change' with a SequencedChange for every change that removed a permission or revoked a certificate. */
   events: EventEmitter
   log: Logger
   settings: ControllerSettings

@@ -7,13 +7,14 @@ import type { ControllerSettings } from './context.js'
 import { initController } from './init.js'
 import type { Lifetimes } from './lifetimes.js'
 import { runController, type RunningController } from './run.js'
+import { createTestDatabase } from './store/pg.test-util.js'
 
 /** An in-process controller on a loopback port picked by the OS, for API-level tests. */
 export interface TestController extends RunningController {
   dir: string
   admin: IdentityFile
   /** Every row of every table, for "the store is unchanged" assertions. */
-  dump(): Record<string, unknown[]>
+  dump(): Promise<Record<string, unknown[]>>
   stop(): Promise<void>
 }
 
@@ -26,15 +27,19 @@ export async function startTestController(
     lifetimes?: Partial<Lifetimes>
     caTtl?: number
     log?: Logger
+    /** Run on a fresh PostgreSQL database instead of SQLite (dropped at stop). */
+    postgres?: boolean
   } = {},
 ): Promise<TestController> {
   const dir = await mkdtemp(join(tmpdir(), 'zh-ctrl-'))
+  const database = opts.postgres ? await createTestDatabase() : undefined
   await initController({
     dir,
     network: opts.network ?? 'test',
     listen: '127.0.0.1:0',
     lifetimes: opts.lifetimes,
     caTtl: opts.caTtl,
+    store: database?.url,
   })
   const running = await runController({
     dir,
@@ -52,17 +57,21 @@ export async function startTestController(
     'enrollments',
     'certificates',
     'renewals',
+    'changes',
+    'secrets',
   ]
   return {
     ...running,
     dir,
     admin,
-    dump: () =>
-      Object.fromEntries(
-        tables.map((t) => [t, running.ctx.db.prepare(`SELECT * FROM ${t} ORDER BY 1`).all()]),
-      ),
+    dump: async () => {
+      const all: Record<string, unknown[]> = {}
+      for (const t of tables) all[t] = await running.ctx.db.all(`SELECT * FROM ${t} ORDER BY 1`)
+      return all
+    },
     stop: async () => {
       await running.close()
+      await database?.drop()
       await rm(dir, { recursive: true, force: true })
     },
   }

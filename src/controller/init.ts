@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { ZhError } from '../errors.js'
-import { createCa } from '../pki/ca.js'
+import { ZhError, isZhError } from '../errors.js'
+import { createCa, type CertifiedKey } from '../pki/ca.js'
 import { writePublicFile, writeSecretFile } from '../pki/files.js'
 import { issueKeyAndCertificate } from '../pki/issue.js'
 import { principalUri } from '../pki/uri.js'
 import { saveIdentity } from '../sdk/identity-file.js'
 import { recordCertificate } from './model/certificates.js'
 import { insertIdentity } from './model/identities.js'
+import { getMeta, setMeta } from './model/meta.js'
 import { insertRouterPolicy } from './model/policies.js'
+import { saveSharedNetwork } from './model/shared-network.js'
 import {
   checkLifetimes,
   DEFAULT_CA_TTL,
@@ -20,7 +22,9 @@ import { checkName } from './policy/names.js'
 import { controllerPaths, httpsUrl, parseHostPort, type ControllerConfig } from './layout.js'
 import { generateSigningKeyPem, loadSigningKey } from './signing-key.js'
 import { issueControllerTls, saveControllerTls } from './tls-cert.js'
-import { openStore, setMeta } from './store/db.js'
+import { isPostgresUrl, openStore } from './store/open.js'
+import { newStoreKey, parseStoreKey, readStoreKey } from './store/store-key.js'
+import type { Store } from './store/types.js'
 
 /** Options of `zerohook controller init`. */
 export interface InitOptions {
@@ -33,16 +37,28 @@ export interface InitOptions {
   lifetimes?: Partial<Lifetimes>
   /** The CA's lifetime, seconds (default 10 years). */
   caTtl?: number
+  /** A PostgreSQL URL: the network lives there, for replicas to share (default: SQLite in `dir`). */
+  store?: string
+  /** Where the store key is (default $ZEROHOOK_STORE_KEY; with neither, a new one goes to DIR/store.key). */
+  storeKeyFile?: string
+}
+
+/** What `init` made. */
+export interface InitResult {
+  config: ControllerConfig
+  adminFile: string
+  /** Where a newly made store key was written (a shared store with no key given). */
+  storeKeyFile?: string
 }
 
 /**
  * Creates a new network in `dir`: the CA, the controller's TLS certificate, the EdDSA signing
- * key, the SQLite store with a default router policy, and an admin identity file. Refuses a
- * directory that already holds a controller.
+ * key, the store with a default router policy, and an admin identity file. On SQLite every key
+ * is a file in `dir`; on PostgreSQL the CA key and signing key go into the database sealed with
+ * the store key, so that replicas made by `controller join` share them. Refuses a directory
+ * that already holds a controller, and a database that already holds a network.
  */
-export async function initController(
-  opts: InitOptions,
-): Promise<{ config: ControllerConfig; adminFile: string }> {
+export async function initController(opts: InitOptions): Promise<InitResult> {
   const paths = controllerPaths(opts.dir)
   if (existsSync(paths.config) || existsSync(paths.db)) {
     throw new ZhError(
@@ -50,6 +66,11 @@ export async function initController(
       `${opts.dir} already holds a controller; use another --dir`,
     )
   }
+  if (opts.store !== undefined && !isPostgresUrl(opts.store))
+    throw new ZhError(
+      'ZH_STORE_URL_INVALID',
+      'init takes a postgres:// URL, or no --store for SQLite',
+    )
   const network = checkName(opts.network ?? 'zerohook')
   const listen = opts.listen ?? '127.0.0.1:1280'
   const bind = parseHostPort(listen)
@@ -60,64 +81,117 @@ export async function initController(
   const keyType = opts.keyType ?? 'p256'
   const caTtl = parseLifetime('caTtl', opts.caTtl ?? DEFAULT_CA_TTL)
   const lifetimes = checkLifetimes({ ...defaultLifetimes, ...opts.lifetimes }, caTtl)
-  const controllerDays = lifetimes.controllerCertTtl / 86_400
+  const shared = opts.store !== undefined
+  const storeKey = shared ? await storeKeyFor(opts) : undefined
   await mkdir(opts.dir, { recursive: true, mode: 0o700 })
-
-  const ca = await createCa({ network, keyType, days: caTtl / 86_400 })
-  await writePublicFile(paths.caCert, ca.certPem)
-  await writeSecretFile(paths.caKey, ca.keyPem)
-
-  const advertised = parseHostPort(opts.advertise ?? listen)!
-  const config: ControllerConfig = {
-    network,
-    listen,
-    ...(opts.advertise ? { advertise: opts.advertise } : {}),
-    keyType,
-    lifetimes,
-    createdAt: new Date().toISOString(),
-  }
-  const tls = await issueControllerTls(ca, config, controllerDays)
-  await saveControllerTls(opts.dir, tls)
-
-  const signingPem = generateSigningKeyPem()
-  await writeSecretFile(paths.signingKey, signingPem)
-
-  const db = openStore(paths.db)
+  const db = await openStore(opts.store ?? `sqlite:${paths.db}`)
   try {
-    const admin = db.transaction(() => {
-      setMeta(db, 'network', network)
-      insertRouterPolicy(db, {
-        name: 'default',
-        identityRoles: ['#all'],
-        routerRoles: ['#all'],
-        semantic: 'anyOf',
-      })
-      recordCertificate(db, { ...tls, principalId: 'controller', principalKind: 'controller' })
-      return insertIdentity(db, { name: 'admin', kind: 'admin', attributes: ['admins'] })
-    })()
-    const adminCert = await issueKeyAndCertificate({
-      ca,
-      keyType,
-      commonName: admin.id,
-      uri: principalUri(network, 'identity', admin.id),
-      days: controllerDays,
-    })
-    recordCertificate(db, { ...adminCert, principalId: admin.id, principalKind: 'identity' })
-    await saveIdentity(paths.admin, {
-      version: 1,
-      id: admin.id,
-      name: admin.name,
-      kind: 'admin',
+    const existing = await getMeta(db, 'network')
+    if (existing !== undefined)
+      throw new ZhError(
+        'ZH_CONFIG_INVALID',
+        `${db.location} already holds network "${existing}"; add a replica with \`zerohook controller join\``,
+      )
+    const config: ControllerConfig = {
       network,
-      controller: httpsUrl(advertised.host, advertised.port),
-      certificate: adminCert.certPem,
-      key: adminCert.keyPem,
-      ca: ca.certPem,
-      grantKey: loadSigningKey(signingPem).publicJwk,
-    })
+      listen,
+      ...(opts.advertise ? { advertise: opts.advertise } : {}),
+      keyType,
+      lifetimes,
+      ...(shared ? { store: opts.store } : {}),
+      createdAt: new Date().toISOString(),
+    }
+    const ca = await createCa({ network, keyType, days: caTtl / 86_400 })
+    const signingPem = generateSigningKeyPem()
+    const tls = await issueControllerTls(ca, config, lifetimes.controllerCertTtl / 86_400)
+    const admin = await db.transaction(
+      async (tx) => {
+        if ((await getMeta(tx, 'network')) !== undefined)
+          throw new ZhError('ZH_CONFIG_INVALID', `${db.location} was just given a network`)
+        if (storeKey) {
+          await saveSharedNetwork(tx, storeKey.key, {
+            network,
+            caCertPem: ca.certPem,
+            caKeyPem: ca.keyPem,
+            signingPem,
+            keyType,
+            lifetimes,
+          })
+        } else await setMeta(tx, 'network', network)
+        await insertRouterPolicy(tx, {
+          name: 'default',
+          identityRoles: ['#all'],
+          routerRoles: ['#all'],
+          semantic: 'anyOf',
+        })
+        await recordCertificate(tx, {
+          ...tls,
+          principalId: 'controller',
+          principalKind: 'controller',
+        })
+        return insertIdentity(tx, { name: 'admin', kind: 'admin', attributes: ['admins'] })
+      },
+      { exclusive: true },
+    )
+    await writePublicFile(paths.caCert, ca.certPem)
+    if (!shared) {
+      await writeSecretFile(paths.caKey, ca.keyPem)
+      await writeSecretFile(paths.signingKey, signingPem)
+    }
+    if (storeKey?.generated) await writeSecretFile(paths.storeKey, `${storeKey.text}\n`)
+    await saveControllerTls(opts.dir, tls)
+    await writeAdmin(db, ca, config, admin, signingPem, paths.admin)
+    await writeSecretFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
+    return {
+      config,
+      adminFile: paths.admin,
+      ...(storeKey?.generated ? { storeKeyFile: paths.storeKey } : {}),
+    }
   } finally {
-    db.close()
+    await db.close()
   }
-  await writePublicFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
-  return { config, adminFile: paths.admin }
+}
+
+/** The store key given (file or environment), or a new one when none was. */
+async function storeKeyFor(
+  opts: InitOptions,
+): Promise<{ key: Buffer; generated: boolean; text: string }> {
+  try {
+    return { key: await readStoreKey(opts.storeKeyFile), generated: false, text: '' }
+  } catch (err) {
+    if (opts.storeKeyFile !== undefined || !isZhError(err, 'ZH_STORE_KEY_MISSING')) throw err
+    const text = newStoreKey()
+    return { key: parseStoreKey(text), generated: true, text }
+  }
+}
+
+async function writeAdmin(
+  db: Store,
+  ca: CertifiedKey,
+  config: ControllerConfig,
+  admin: { id: string; name: string },
+  signingPem: string,
+  path: string,
+): Promise<void> {
+  const advertised = parseHostPort(config.advertise ?? config.listen)!
+  const adminCert = await issueKeyAndCertificate({
+    ca,
+    keyType: config.keyType,
+    commonName: admin.id,
+    uri: principalUri(config.network, 'identity', admin.id),
+    days: config.lifetimes!.controllerCertTtl / 86_400,
+  })
+  await recordCertificate(db, { ...adminCert, principalId: admin.id, principalKind: 'identity' })
+  await saveIdentity(path, {
+    version: 1,
+    id: admin.id,
+    name: admin.name,
+    kind: 'admin',
+    network: config.network,
+    controller: httpsUrl(advertised.host, advertised.port),
+    certificate: adminCert.certPem,
+    key: adminCert.keyPem,
+    ca: ca.certPem,
+    grantKey: loadSigningKey(signingPem).publicJwk,
+  })
 }

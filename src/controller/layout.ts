@@ -12,6 +12,7 @@ export function controllerPaths(dir: string) {
     signingKey: join(dir, 'signing.key'),
     db: join(dir, 'zerohook.db'),
     admin: join(dir, 'admin.json'),
+    storeKey: join(dir, 'store.key'),
   }
 }
 
@@ -25,6 +26,11 @@ export interface ControllerConfig {
   keyType: 'p256' | 'ed25519'
   /** Lifetimes set at init, seconds (absent in networks made before they could be set: defaults). */
   lifetimes?: Lifetimes
+  /**
+   * The shared PostgreSQL store this replica runs on (absent: the SQLite file in the directory).
+   * Its CA key and signing key are then in the database, sealed with the store key.
+   */
+  store?: string
   createdAt: string
 }
 

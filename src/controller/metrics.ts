@@ -12,7 +12,7 @@ export interface ControllerMetrics {
    * `certificates()` (set once the store is open).
    */
   certificateExpiry: Gauge<'kind' | 'name'>
-  certificates: () => readonly { kind: string; name: string; expiresIn: number | null }[]
+  certificates: () => Promise<readonly { kind: string; name: string; expiresIn: number | null }[]>
 }
 
 /** Creates the controller's metrics registry. */
@@ -20,7 +20,7 @@ export function createControllerMetrics(): ControllerMetrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'zh_controller_' })
   const metrics: ControllerMetrics = {
-    certificates: () => [],
+    certificates: () => Promise.resolve([]),
     registry,
     requests: new Counter({
       name: 'zh_controller_requests_total',
@@ -51,9 +51,10 @@ export function createControllerMetrics(): ControllerMetrics {
       help: 'Seconds until the newest certificate of the CA, the controller, each router and each identity expires (negative: expired)',
       labelNames: ['kind', 'name'],
       registers: [registry],
-      collect() {
+      async collect() {
+        const certificates = await metrics.certificates()
         this.reset()
-        for (const c of metrics.certificates())
+        for (const c of certificates)
           if (c.expiresIn !== null) this.set({ kind: c.kind, name: c.name }, c.expiresIn)
       },
     }),

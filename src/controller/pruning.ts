@@ -7,15 +7,17 @@ const MAX_INTERVAL_MS = 3600_000
 const MIN_INTERVAL_MS = 1_000
 
 /** Prunes once: expired certificates' records and spent enrollment tokens past the retention. */
-export function pruneRecords(
+export async function pruneRecords(
   ctx: ControllerContext,
   now = Date.now(),
-): { certificates: number; enrollments: number } {
+): Promise<{ certificates: number; enrollments: number; changes: number }> {
   const cutoff = now - ctx.settings.recordRetention * 1000
-  return ctx.db.transaction(() => ({
-    certificates: pruneCertificates(ctx.db, cutoff),
-    enrollments: pruneEnrollments(ctx.db, cutoff, now),
-  }))()
+  return ctx.db.transaction(async (tx) => ({
+    certificates: await pruneCertificates(tx, cutoff),
+    enrollments: await pruneEnrollments(tx, cutoff, now),
+    // A router that reconnects asks for the changes it missed: kept as long as other records.
+    changes: await tx.run('DELETE FROM changes WHERE at < ?', [cutoff]),
+  }))
 }
 
 /**
@@ -27,16 +29,17 @@ export function schedulePruning(ctx: ControllerContext): () => void {
     MAX_INTERVAL_MS,
     Math.max(MIN_INTERVAL_MS, (ctx.settings.recordRetention * 1000) / 4),
   )
-  const run = () => {
+  const run = async () => {
     try {
-      const pruned = pruneRecords(ctx)
-      if (pruned.certificates + pruned.enrollments > 0) ctx.log.info(pruned, 'records pruned')
+      const pruned = await pruneRecords(ctx)
+      if (pruned.certificates + pruned.enrollments + pruned.changes > 0)
+        ctx.log.info(pruned, 'records pruned')
     } catch (err) {
       ctx.log.warn({ err: (err as Error).message }, 'pruning failed; retrying at the next round')
     }
   }
-  run()
-  const timer = setInterval(run, interval)
+  void run()
+  const timer = setInterval(() => void run(), interval)
   timer.unref()
   return () => clearInterval(timer)
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
@@ -12,9 +13,15 @@ import { controllerPaths, httpsUrl, parseHostPort, type ControllerConfig } from 
 import { checkLifetimes } from './lifetimes.js'
 import { createControllerMetrics } from './metrics.js'
 import { networkStatus } from './ops/status.js'
+import { ChangeFeed } from './feed.js'
+import { getMeta } from './model/meta.js'
+import { loadSharedNetwork } from './model/shared-network.js'
 import { schedulePruning } from './pruning.js'
+import { Replicas } from './replicas.js'
 import { loadSigningKey } from './signing-key.js'
-import { openStore } from './store/db.js'
+import { openStore } from './store/open.js'
+import { readStoreKey } from './store/store-key.js'
+import type { Store } from './store/types.js'
 import { scheduleTlsRenewal } from './tls-cert.js'
 
 /** Paths that must never appear in a log line. */
@@ -45,7 +52,18 @@ export interface RunOptions {
    * init), then the defaults. Lifetimes are checked together (ZH_CONFIG_LIFETIME_INVALID).
    */
   settings?: Partial<ControllerSettings>
+  /** Overrides the store named in controller.json (a postgres:// URL, or sqlite:PATH). */
+  store?: string
+  /** The store key's file, for a shared store (default $ZEROHOOK_STORE_KEY, else DIR/store.key). */
+  storeKeyFile?: string
   log?: Logger
+}
+
+/** The network's keys: files in the directory (SQLite), or sealed in the shared store. */
+interface NetworkKeys {
+  caCert: string
+  caKey: string
+  signingPem: string
 }
 
 async function readText(path: string): Promise<string> {
@@ -70,54 +88,77 @@ export async function runController(opts: RunOptions): Promise<RunningController
   const listen = opts.listen ?? config.listen
   const bind = parseHostPort(listen)
   if (!bind) throw new ZhError('ZH_CONFIG_INVALID', `listen address ${listen}: expected HOST:PORT`)
-  const [caCert, caKey, tlsCert, tlsKey, signingPem] = await Promise.all(
-    [paths.caCert, paths.caKey, paths.tlsCert, paths.tlsKey, paths.signingKey].map(readText),
+  const [tlsCert, tlsKey] = await Promise.all([paths.tlsCert, paths.tlsKey].map(readText))
+  const log = opts.log ?? pino({ base: { component: 'controller' }, redact: logRedactions })
+  const storeSpec = opts.store ?? config.store ?? `sqlite:${paths.db}`
+  const db = await openStore(storeSpec, {
+    onNotice: (message, err) => log.warn({ err: (err as Error | undefined)?.message }, message),
+  })
+  let keys: NetworkKeys
+  try {
+    keys = await loadKeys(db, opts, paths, config.network)
+  } catch (err) {
+    await db.close()
+    throw err
+  }
+  const caLeft = Math.floor(
+    (inspectCertificate(keys.caCert).notAfter.getTime() - Date.now()) / 1000,
   )
-  const caLeft = Math.floor((inspectCertificate(caCert!).notAfter.getTime() - Date.now()) / 1000)
   const settings: ControllerSettings = {
     ...defaultSettings,
     ...config.lifetimes,
     ...opts.settings,
   }
   Object.assign(settings, checkLifetimes(settings, caLeft > 0 ? caLeft : undefined))
-  const log = opts.log ?? pino({ base: { component: 'controller' }, redact: logRedactions })
-  const db = openStore(paths.db)
   const metrics = createControllerMetrics()
+  const events = new EventEmitter()
+  events.setMaxListeners(0) // one listener per router control channel
   const ctx: ControllerContext = {
     db,
+    feed: new ChangeFeed(db, events, log),
+    replicas: new Replicas(db, log),
     network: config.network,
     url: '',
-    ca: { certPem: caCert!, keyPem: caKey! },
-    caFingerprint: fingerprint(caCert!),
-    signingKey: loadSigningKey(signingPem!),
-    events: new EventEmitter(),
+    ca: { certPem: keys.caCert, keyPem: keys.caKey },
+    caFingerprint: fingerprint(keys.caCert),
+    signingKey: loadSigningKey(keys.signingPem),
+    events,
     log,
     settings,
     metrics,
   }
-  metrics.certificates = () => networkStatus(ctx).certificates
-  const app = await buildApi(ctx, { certPem: tlsCert!, keyPem: tlsKey!, caPem: caCert! }, metrics)
+  await ctx.feed.start()
+  metrics.certificates = async () => (await networkStatus(ctx)).certificates
+  const app = await buildApi(
+    ctx,
+    { certPem: tlsCert!, keyPem: tlsKey!, caPem: keys.caCert },
+    metrics,
+  )
   try {
     await app.listen({ host: bind.host, port: bind.port })
   } catch (err) {
-    db.close()
+    ctx.feed.stop()
+    await db.close()
     throw new ZhError('ZH_CONFIG_INVALID', `cannot listen on ${listen}: ${(err as Error).message}`)
   }
   const port = (app.server.address() as AddressInfo).port
   const advertised = config.advertise ? parseHostPort(config.advertise)! : { host: bind.host, port }
   ctx.url = httpsUrl(advertised.host, advertised.port || port)
+  await ctx.replicas.start(ctx.url)
   await pointAdminAt(paths.admin, ctx.url)
   const stopRenewal = scheduleTlsRenewal(ctx, { dir: opts.dir, config, certPem: tlsCert! }, (t) =>
     (app.server as unknown as import('node:tls').Server).setSecureContext(
-      serverTlsOptions({ certPem: t.certPem, keyPem: t.keyPem, caPem: caCert! }),
+      serverTlsOptions({ certPem: t.certPem, keyPem: t.keyPem, caPem: keys.caCert }),
     ),
   )
   const stopPruning = schedulePruning(ctx)
-  for (const warning of networkStatus(ctx).warnings) log.warn({ warning }, 'certificate warning')
+  for (const warning of (await networkStatus(ctx)).warnings)
+    log.warn({ warning }, 'certificate warning')
   log.info(
     {
       url: ctx.url,
       network: config.network,
+      store: db.location,
       grantTtl: settings.grantTtl,
       certTtl: settings.certTtl,
       controllerCertTtl: settings.controllerCertTtl,
@@ -131,10 +172,40 @@ export async function runController(opts: RunOptions): Promise<RunningController
     close: async () => {
       stopRenewal()
       stopPruning()
+      ctx.feed.stop()
       await app.close()
-      db.close()
+      await ctx.replicas.stop(ctx.url)
+      await db.close()
     },
   }
+}
+
+async function loadKeys(
+  db: Store,
+  opts: RunOptions,
+  paths: ReturnType<typeof controllerPaths>,
+  network: string,
+): Promise<NetworkKeys> {
+  if (db.kind === 'sqlite') {
+    const [caCert, caKey, signingPem] = await Promise.all(
+      [paths.caCert, paths.caKey, paths.signingKey].map(readText),
+    )
+    const stored = await getMeta(db, 'network')
+    if (stored !== undefined && stored !== network)
+      throw new ZhError(
+        'ZH_CONFIG_INVALID',
+        `${db.location} holds network "${stored}", not "${network}"`,
+      )
+    return { caCert: caCert!, caKey: caKey!, signingPem: signingPem! }
+  }
+  const keyFile = opts.storeKeyFile ?? (existsSync(paths.storeKey) ? paths.storeKey : undefined)
+  const shared = await loadSharedNetwork(db, await readStoreKey(keyFile))
+  if (shared.network !== network)
+    throw new ZhError(
+      'ZH_CONFIG_INVALID',
+      `${db.location} holds network "${shared.network}", not "${network}"`,
+    )
+  return { caCert: shared.caCertPem, caKey: shared.caKeyPem, signingPem: shared.signingPem }
 }
 
 async function pointAdminAt(adminPath: string, url: string): Promise<void> {

@@ -81,14 +81,14 @@ export function scheduleTlsRenewal(
         ctx.settings.controllerCertTtl / 86_400,
       )
       await saveControllerTls(opts.dir, tls)
-      ctx.db.transaction(() => {
-        recordCertificate(ctx.db, {
+      await ctx.db.transaction(async (tx) => {
+        await recordCertificate(tx, {
           ...tls,
           principalId: 'controller',
           principalKind: 'controller',
         })
-        recordRenewal(ctx.db, 'controller')
-      })()
+        await recordRenewal(tx, 'controller')
+      })
       apply(tls)
       current = inspectCertificate(tls.certPem)
       ctx.log.info(

@@ -79,8 +79,8 @@ export function abuseBed(): AbuseBed {
   beforeAll(async () => {
     const bed = await startRouterBed()
     ctx.bed = bed
-    addService(bed, 'echo')
-    addService(bed, 'sink')
+    await addService(bed, 'echo')
+    await addService(bed, 'sink')
     dialer = await bed.endpoint('dialer', ['echo-dial'])
     ctx.fuzzer = await bed.endpoint('fuzzer', ['echo-dial', 'sink-dial'])
     ctx.echoChannel = await host(bed, await bed.endpoint('echo-host', ['echo-host']), 'echo', echo)

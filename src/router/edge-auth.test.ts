@@ -158,7 +158,7 @@ describe(
 
     beforeAll(async () => {
       bed = await startRouterBed()
-      addService(bed, 'svc')
+      await addService(bed, 'svc')
       const hostId = await bed.endpoint('host', ['svc-host'])
       dialer = await bed.endpoint('dialer', ['svc-dial'])
       await host(bed, hostId, 'svc', echo)
@@ -254,7 +254,7 @@ describe(
       const circuit = await dial(channel, doomed, 'svc') // a working endpoint, until...
       circuit.on('error', () => undefined)
       const dropped = once(channel, 'close')
-      removeIdentity(bed.c.ctx, 'doomed')
+      await removeIdentity(bed.c.ctx, 'doomed')
       const [err] = (await dropped) as [{ code?: string } | undefined]
       expect(err?.code).toBe('ZH_ROUTER_CERT_REVOKED')
 

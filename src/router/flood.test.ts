@@ -54,7 +54,7 @@ describe('router edge under a connection flood', { timeout: 30_000 }, () => {
 
   beforeAll(async () => {
     bed = await startRouterBed({ limits: { handshakeTimeoutMs: HANDSHAKE_MS } })
-    addService(bed, 'svc')
+    await addService(bed, 'svc')
     await host(bed, await bed.endpoint('host', ['svc-host']), 'svc', echo)
     dialer = await bed.endpoint('dialer', ['svc-dial'])
   })

@@ -74,7 +74,7 @@ describe('router isolation: a reader that stops hurts only itself', { timeout: 6
 
   beforeAll(async () => {
     bed = await startRouterBed()
-    addService(bed, 'svc')
+    await addService(bed, 'svc')
     const hostId = await bed.endpoint('host', ['svc-host'])
     dialer = await bed.endpoint('dialer', ['svc-dial'])
     // The host echoes every termination, except one the test parks (it never reads it).

@@ -67,7 +67,7 @@ describe('router certificate renewal', { timeout: 60_000 }, () => {
     bed = await startRouterBed({ settings, log, onRenewed: (id) => void renewed.push(id) })
     changeListeners = bed.c.ctx.events.listenerCount('change')
     first = certFingerprint(bed.router.identity.current)
-    addService(bed, 'svc')
+    await addService(bed, 'svc')
     hoster = await bed.endpoint('hoster', ['svc-host'])
     dialer = await bed.endpoint('dialer', ['svc-dial'])
     before = { host: await connectAs(bed, hoster), dial: await connectAs(bed, dialer) }

@@ -64,21 +64,21 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
 
   beforeAll(async () => {
     bed = await startRouterBed()
-    createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
-    createService(bed.c.ctx, { name: 'other', attributes: ['internal'] })
-    createServicePolicy(bed.c.ctx, {
+    await createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
+    await createService(bed.c.ctx, { name: 'other', attributes: ['internal'] })
+    await createServicePolicy(bed.c.ctx, {
       name: 'bind',
       type: 'bind',
       identityRoles: ['#receivers'],
       serviceRoles: ['#webhooks'],
     })
-    createServicePolicy(bed.c.ctx, {
+    await createServicePolicy(bed.c.ctx, {
       name: 'dial',
       type: 'dial',
       identityRoles: ['#senders'],
       serviceRoles: ['#webhooks'],
     })
-    createServicePolicy(bed.c.ctx, {
+    await createServicePolicy(bed.c.ctx, {
       name: 'dial-other',
       type: 'dial',
       identityRoles: ['#senders'],
@@ -160,7 +160,7 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
       circuit.once('error', (e) => resolve(isZhError(e) ? e.code : String(e))),
     )
     const started = performance.now()
-    removeServicePolicy(bed.c.ctx, 'dial')
+    await removeServicePolicy(bed.c.ctx, 'dial')
     await closed
     const ms = performance.now() - started
     expect(ms).toBeLessThan(1000)
@@ -168,7 +168,7 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
     expect(await codeOf(channel.open(encodeOverlay({ service: 'hooks', grant })))).toBe(
       'ZH_ROUTER_PERMISSION_REVOKED',
     )
-    createServicePolicy(bed.c.ctx, {
+    await createServicePolicy(bed.c.ctx, {
       name: 'dial',
       type: 'dial',
       identityRoles: ['#senders'],
@@ -190,7 +190,7 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
     )
     circuit.on('error', () => undefined)
     const closed = closeOf(circuit)
-    changeIdentity(bed.c.ctx, 'attr-dialer', { attributes: [] })
+    await changeIdentity(bed.c.ctx, 'attr-dialer', { attributes: [] })
     await closed
     channel.close()
   })
@@ -203,7 +203,7 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
     )
     circuit.on('error', () => undefined)
     const closed = once(channel, 'close')
-    removeIdentity(bed.c.ctx, 'doomed')
+    await removeIdentity(bed.c.ctx, 'doomed')
     const [err] = (await closed) as [{ code?: string } | undefined]
     expect(err?.code).toBe('ZH_ROUTER_CERT_REVOKED')
     const again = await rawLink(bed, doomed).then(
@@ -215,7 +215,7 @@ describe('router: authorization, relay and pushed revocation', { timeout: 60_000
 
   it('removes the terminator when the bind policy goes', async () => {
     const unbound = reply(hostChannel)
-    removeServicePolicy(bed.c.ctx, 'bind')
+    await removeServicePolicy(bed.c.ctx, 'bind')
     expect(await unbound).toEqual({ t: 'unbound', id: 1, code: 'ZH_ROUTER_PERMISSION_REVOKED' })
     const channel = await rawLink(bed, dialer)
     expect(

@@ -36,16 +36,16 @@ export function within<T>(p: Promise<T>, ms: number, what = 'promise'): Promise<
 }
 
 /** A service with its bind and dial policies: hosts carry `<name>-host`, dialers `<name>-dial`. */
-export function addService(bed: RouterBed, name: string): void {
-  createService(bed.c.ctx, { name, attributes: [name] })
+export async function addService(bed: RouterBed, name: string): Promise<void> {
+  await createService(bed.c.ctx, { name, attributes: [name] })
   const common = { serviceRoles: [`#${name}`] }
-  createServicePolicy(bed.c.ctx, {
+  await createServicePolicy(bed.c.ctx, {
     name: `${name}-bind`,
     type: 'bind',
     identityRoles: [`#${name}-host`],
     ...common,
   })
-  createServicePolicy(bed.c.ctx, {
+  await createServicePolicy(bed.c.ctx, {
     name: `${name}-dial`,
     type: 'dial',
     identityRoles: [`#${name}-dial`],

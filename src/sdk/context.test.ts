@@ -23,21 +23,21 @@ describe(
 
     beforeAll(async () => {
       bed = await startRouterBed()
-      createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
-      createService(bed.c.ctx, { name: 'billing', attributes: ['internal'] })
-      createServicePolicy(bed.c.ctx, {
+      await createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
+      await createService(bed.c.ctx, { name: 'billing', attributes: ['internal'] })
+      await createServicePolicy(bed.c.ctx, {
         name: 'bind',
         type: 'bind',
         identityRoles: ['#receivers'],
         serviceRoles: ['#webhooks'],
       })
-      createServicePolicy(bed.c.ctx, {
+      await createServicePolicy(bed.c.ctx, {
         name: 'bind2',
         type: 'bind',
         identityRoles: ['#billing'],
         serviceRoles: ['#internal'],
       })
-      createServicePolicy(bed.c.ctx, {
+      await createServicePolicy(bed.c.ctx, {
         name: 'dial',
         type: 'dial',
         identityRoles: ['#senders'],

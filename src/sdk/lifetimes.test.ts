@@ -41,14 +41,14 @@ describe('SDK context through grant and certificate lifetimes', { timeout: 90_00
     c.ctx.settings.certTtl = CERT_TTL
     router = await startRouter({ identity: routerIdentity, listen: '127.0.0.1:0', log })
     await router.controlReady
-    createService(c.ctx, { name: 'hooks', attributes: ['webhooks'] })
-    createServicePolicy(c.ctx, {
+    await createService(c.ctx, { name: 'hooks', attributes: ['webhooks'] })
+    await createServicePolicy(c.ctx, {
       name: 'bind',
       type: 'bind',
       identityRoles: ['#receivers'],
       serviceRoles: ['#webhooks'],
     })
-    createServicePolicy(c.ctx, {
+    await createServicePolicy(c.ctx, {
       name: 'dial',
       type: 'dial',
       identityRoles: ['#senders'],

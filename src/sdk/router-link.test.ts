@@ -12,8 +12,8 @@ describe('RouterLink binds', { timeout: 30_000 }, () => {
 
   beforeAll(async () => {
     bed = await startRouterBed()
-    createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
-    createServicePolicy(bed.c.ctx, {
+    await createService(bed.c.ctx, { name: 'hooks', attributes: ['webhooks'] })
+    await createServicePolicy(bed.c.ctx, {
       name: 'bind',
       type: 'bind',
       identityRoles: ['#receivers'],

@@ -25,22 +25,25 @@ export type Access = 'public' | 'principal' | 'identity' | 'router' | 'admin'
  * but let clients without one through (so enrollment works); this is where routes that need one
  * refuse.
  */
-export function authenticate(ctx: ControllerContext, req: FastifyRequest): Principal {
+export async function authenticate(
+  ctx: ControllerContext,
+  req: FastifyRequest,
+): Promise<Principal> {
   const socket = req.raw.socket as TLSSocket
   const cert = socket.getPeerCertificate()
   if (!cert || !cert.raw) throw new ZhError('ZH_AUTH_CLIENT_CERT_REQUIRED')
   if (!socket.authorized)
     throw new ZhError('ZH_AUTH_CERT_INVALID', String(socket.authorizationError))
   const fingerprint = createHash('sha256').update(cert.raw).digest('hex')
-  const record = findCertificate(ctx.db, fingerprint)
+  const record = await findCertificate(ctx.db, fingerprint)
   if (!record || record.principalKind === 'controller')
     throw new ZhError('ZH_AUTH_CERT_INVALID', 'not issued to a principal')
   if (record.principalKind === 'router') {
     if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
-    getEntity(ctx.db, 'routers', record.principalId)
+    await getEntity(ctx.db, 'routers', record.principalId)
     return { id: record.principalId, kind: 'router', fingerprint, notAfter: record.notAfter }
   }
-  const identity = requireActiveIdentity(ctx.db, record.principalId)
+  const identity = await requireActiveIdentity(ctx.db, record.principalId)
   if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
   return {
     id: identity.id,
@@ -52,13 +55,13 @@ export function authenticate(ctx: ControllerContext, req: FastifyRequest): Princ
 }
 
 /** Applies a route's access level; returns the principal when one is required. */
-export function authorize(
+export async function authorize(
   ctx: ControllerContext,
   req: FastifyRequest,
   access: Access,
-): Principal | undefined {
+): Promise<Principal | undefined> {
   if (access === 'public') return undefined
-  const principal = authenticate(ctx, req)
+  const principal = await authenticate(ctx, req)
   if (access === 'identity' && principal.kind !== 'identity')
     throw new ZhError('ZH_AUTH_CERT_INVALID', 'an identity certificate is required')
   if (access === 'router' && principal.kind !== 'router')

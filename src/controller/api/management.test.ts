@@ -25,9 +25,9 @@ describe('management API', () => {
   afterAll(() => c.stop())
 
   async function expectRefused(p: Promise<unknown>, code: ZhCode) {
-    const before = c.dump()
+    const before = await c.dump()
     expect(await codeOf(p)).toBe(code)
-    expect(c.dump()).toEqual(before)
+    expect(await c.dump()).toEqual(before)
   }
 
   it('refuses duplicate names, unknown names, bad names and bad role syntax', async () => {

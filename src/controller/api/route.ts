@@ -45,7 +45,7 @@ export function addRoute(app: FastifyInstance, ctx: ControllerContext, spec: Rou
       response: { [status]: spec.response, '4xx': errorSchema, '5xx': errorSchema },
     },
     onRequest: async (req) => {
-      principals.set(req, authorize(ctx, req, spec.access))
+      principals.set(req, await authorize(ctx, req, spec.access))
     },
     handler: async (req, reply) => {
       const result = await spec.handler({

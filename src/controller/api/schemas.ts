@@ -170,11 +170,22 @@ export const enrollResult = {
     kind: { type: 'string' },
     network: { type: 'string' },
     controller: { type: 'string' },
+    controllers: { type: 'array', items: { type: 'string' } },
     certificate: { type: 'string' },
     ca: { type: 'string' },
     grantKey: jwk,
   },
-  required: ['id', 'name', 'kind', 'network', 'controller', 'certificate', 'ca', 'grantKey'],
+  required: [
+    'id',
+    'name',
+    'kind',
+    'network',
+    'controller',
+    'controllers',
+    'certificate',
+    'ca',
+    'grantKey',
+  ],
 } as const
 
 export const networkInfo = {
@@ -182,10 +193,11 @@ export const networkInfo = {
   properties: {
     network: { type: 'string' },
     controller: { type: 'string' },
+    controllers: { type: 'array', items: { type: 'string' } },
     caFingerprint: { type: 'string' },
     grantKey: jwk,
   },
-  required: ['network', 'controller', 'caFingerprint', 'grantKey'],
+  required: ['network', 'controller', 'controllers', 'caFingerprint', 'grantKey'],
 } as const
 
 export const caBundle = {

@@ -67,6 +67,12 @@ export async function buildApi(
       components: {},
     },
   })
+  // Every answer names the live replicas, so clients learn where to fail over to.
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    const urls = ctx.replicas.urls()
+    if (urls.length > 0) void reply.header('zerohook-controllers', urls.join(','))
+    done(null, payload)
+  })
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown'
     metrics.requests.inc({ route, status: String(reply.statusCode) })
@@ -87,12 +93,15 @@ export async function buildApi(
   statusRoutes(app, ctx)
   app.get(
     '/v1/openapi.json',
-    { schema: { hide: true }, onRequest: async (req) => void authorize(ctx, req, 'principal') },
+    {
+      schema: { hide: true },
+      onRequest: async (req) => void (await authorize(ctx, req, 'principal')),
+    },
     () => app.swagger(),
   )
   app.get(
     '/metrics',
-    { schema: { hide: true }, onRequest: async (req) => void authorize(ctx, req, 'admin') },
+    { schema: { hide: true }, onRequest: async (req) => void (await authorize(ctx, req, 'admin')) },
     async (_req, reply) =>
       reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   )

@@ -1,4 +1,4 @@
-import type { Db } from '../store/db.js'
+import type { Queryable } from '../store/types.js'
 
 /** What the controller remembers of a certificate it issued. */
 export interface CertificateRecord {
@@ -20,8 +20,8 @@ interface Row {
 }
 
 /** Records a newly issued certificate. */
-export function recordCertificate(
-  db: Db,
+export async function recordCertificate(
+  db: Queryable,
   cert: {
     serial: string
     fingerprint: string
@@ -30,23 +30,26 @@ export function recordCertificate(
     notAfter: Date
   },
   now = Date.now(),
-): void {
-  db.prepare(
+): Promise<void> {
+  await db.run(
     'INSERT INTO certificates (serial, fingerprint, principal_id, principal_kind, not_after, issued_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(
-    cert.serial,
-    cert.fingerprint,
-    cert.principalId,
-    cert.principalKind,
-    cert.notAfter.getTime(),
-    now,
+    [
+      cert.serial,
+      cert.fingerprint,
+      cert.principalId,
+      cert.principalKind,
+      cert.notAfter.getTime(),
+      now,
+    ],
   )
 }
 
 /** The record for a certificate fingerprint, if this controller issued it. */
-export function findCertificate(db: Db, fingerprint: string): CertificateRecord | undefined {
-  const row = db.prepare('SELECT * FROM certificates WHERE fingerprint = ?').get(fingerprint) as
-    Row | undefined
+export async function findCertificate(
+  db: Queryable,
+  fingerprint: string,
+): Promise<CertificateRecord | undefined> {
+  const row = await db.get<Row>('SELECT * FROM certificates WHERE fingerprint = ?', [fingerprint])
   return (
     row && {
       serial: row.serial,
@@ -60,30 +63,42 @@ export function findCertificate(db: Db, fingerprint: string): CertificateRecord 
 }
 
 /** Marks every unrevoked certificate of a principal revoked; returns their fingerprints. */
-export function revokeCertificates(db: Db, principalId: string, now = Date.now()): string[] {
-  const rows = db
-    .prepare('SELECT fingerprint FROM certificates WHERE principal_id = ? AND revoked_at IS NULL')
-    .all(principalId) as { fingerprint: string }[]
-  db.prepare(
+export async function revokeCertificates(
+  db: Queryable,
+  principalId: string,
+  now = Date.now(),
+): Promise<string[]> {
+  const rows = await db.all<{ fingerprint: string }>(
+    'SELECT fingerprint FROM certificates WHERE principal_id = ? AND revoked_at IS NULL',
+    [principalId],
+  )
+  await db.run(
     'UPDATE certificates SET revoked_at = ? WHERE principal_id = ? AND revoked_at IS NULL',
-  ).run(now, principalId)
+    [now, principalId],
+  )
   return rows.map((r) => r.fingerprint)
 }
 
 /** Fingerprints of revoked certificates that have not expired yet (what routers must refuse). */
-export function activeRevocations(db: Db, now = Date.now()): string[] {
-  const rows = db
-    .prepare('SELECT fingerprint FROM certificates WHERE revoked_at IS NOT NULL AND not_after > ?')
-    .all(now) as { fingerprint: string }[]
+export async function activeRevocations(db: Queryable, now = Date.now()): Promise<string[]> {
+  const rows = await db.all<{ fingerprint: string }>(
+    'SELECT fingerprint FROM certificates WHERE revoked_at IS NOT NULL AND not_after > ?',
+    [now],
+  )
   return rows.map((r) => r.fingerprint)
 }
 
 /** Counts a renewal of a principal's certificate. */
-export function recordRenewal(db: Db, principalId: string, now = Date.now()): void {
-  db.prepare(
+export async function recordRenewal(
+  db: Queryable,
+  principalId: string,
+  now = Date.now(),
+): Promise<void> {
+  await db.run(
     `INSERT INTO renewals (principal_id, count, last_at) VALUES (?, 1, ?)
-     ON CONFLICT (principal_id) DO UPDATE SET count = count + 1, last_at = excluded.last_at`,
-  ).run(principalId, now)
+     ON CONFLICT (principal_id) DO UPDATE SET count = renewals.count + 1, last_at = excluded.last_at`,
+    [principalId, now],
+  )
 }
 
 /** The newest certificate of every principal, with its renewal count. */
@@ -99,16 +114,8 @@ export interface LatestCertificate {
 }
 
 /** The newest certificate each principal holds (by issue time), with its renewals. */
-export function latestCertificates(db: Db): LatestCertificate[] {
-  const rows = db
-    .prepare(
-      `SELECT c.principal_id, c.principal_kind, c.serial, c.issued_at, c.not_after, c.revoked_at,
-              COALESCE(r.count, 0) AS renewals, r.last_at
-       FROM certificates c LEFT JOIN renewals r ON r.principal_id = c.principal_id
-       WHERE c.serial = (SELECT c2.serial FROM certificates c2 WHERE c2.principal_id = c.principal_id
-                         ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1)`,
-    )
-    .all() as {
+export async function latestCertificates(db: Queryable): Promise<LatestCertificate[]> {
+  const rows = await db.all<{
     principal_id: string
     principal_kind: CertificateRecord['principalKind']
     serial: string
@@ -117,7 +124,13 @@ export function latestCertificates(db: Db): LatestCertificate[] {
     revoked_at: number | null
     renewals: number
     last_at: number | null
-  }[]
+  }>(
+    `SELECT c.principal_id, c.principal_kind, c.serial, c.issued_at, c.not_after, c.revoked_at,
+              COALESCE(r.count, 0) AS renewals, r.last_at
+       FROM certificates c LEFT JOIN renewals r ON r.principal_id = c.principal_id
+       WHERE c.serial = (SELECT c2.serial FROM certificates c2 WHERE c2.principal_id = c.principal_id
+                         ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1)`,
+  )
   return rows.map((r) => ({
     principalId: r.principal_id,
     principalKind: r.principal_kind,
@@ -136,20 +149,19 @@ export function latestCertificates(db: Db): LatestCertificate[] {
  * counts of principals that are gone. An expired certificate can neither authenticate nor
  * need revoking, so nothing depends on the rest. Returns how many certificate rows went.
  */
-export function pruneCertificates(db: Db, cutoff: number): number {
+export async function pruneCertificates(db: Queryable, cutoff: number): Promise<number> {
   const gone = `principal_id NOT IN (SELECT id FROM identities UNION ALL SELECT id FROM routers)
                 AND principal_kind <> 'controller'`
-  const done = db
-    .prepare(
-      `DELETE FROM certificates WHERE not_after < ? AND (
-         (${gone})
-         OR serial <> (SELECT c2.serial FROM certificates c2
-                       WHERE c2.principal_id = certificates.principal_id
-                       ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1))`,
-    )
-    .run(cutoff)
-  db.prepare(
+  const done = await db.run(
+    `DELETE FROM certificates WHERE not_after < ? AND (
+       (${gone})
+       OR serial <> (SELECT c2.serial FROM certificates c2
+                     WHERE c2.principal_id = certificates.principal_id
+                     ORDER BY c2.issued_at DESC, c2.not_after DESC LIMIT 1))`,
+    [cutoff],
+  )
+  await db.run(
     `DELETE FROM renewals WHERE principal_id NOT IN (SELECT principal_id FROM certificates)`,
-  ).run()
-  return done.changes
+  )
+  return done
 }

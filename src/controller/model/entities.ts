@@ -1,6 +1,6 @@
 import type { Entity } from '../policy/types.js'
-import type { Db } from '../store/db.js'
-import { assertNameFree, findRow, iso, newId, strings } from './records.js'
+import type { Queryable } from '../store/types.js'
+import { assertNameFree, findRow, iso, newId, strings, table } from './records.js'
 
 /** A service or a router: a named thing with role attributes. */
 export interface AttributedEntity {
@@ -33,61 +33,67 @@ function toEntity(row: Row): AttributedEntity {
 }
 
 /** Inserts a service or router; names are unique per table. */
-export function insertEntity(
-  db: Db,
-  table: EntityTable,
+export async function insertEntity(
+  db: Queryable,
+  name: EntityTable,
   input: { name: string; attributes: string[] },
   now = Date.now(),
-): AttributedEntity {
-  assertNameFree(db, table, input.name)
+): Promise<AttributedEntity> {
+  await assertNameFree(db, name, input.name)
   const id = newId()
-  db.prepare(
-    `INSERT INTO ${table} (id, name, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
-  ).run(id, input.name, JSON.stringify(input.attributes), now, now)
-  return getEntity(db, table, id)
+  await db.run(
+    `INSERT INTO ${table(name)} (id, name, attributes, created_at, updated_at) VALUES (?, ?, ?, ?, ?)`,
+    [id, input.name, JSON.stringify(input.attributes), now, now],
+  )
+  return getEntity(db, name, id)
 }
 
 /** Finds a service or router by id or name. */
-export function getEntity(db: Db, table: EntityTable, ref: string): AttributedEntity {
-  return toEntity(findRow<Row>(db, table, ref))
+export async function getEntity(
+  db: Queryable,
+  name: EntityTable,
+  ref: string,
+): Promise<AttributedEntity> {
+  return toEntity(await findRow<Row>(db, name, ref))
 }
 
 /** Every row of the table, ordered by name. */
-export function listEntities(db: Db, table: EntityTable): AttributedEntity[] {
-  return (db.prepare(`SELECT * FROM ${table} ORDER BY name`).all() as Row[]).map(toEntity)
+export async function listEntities(db: Queryable, name: EntityTable): Promise<AttributedEntity[]> {
+  return (await db.all<Row>(`SELECT * FROM ${table(name)} ORDER BY name`)).map(toEntity)
 }
 
 /** Updates name or attributes. */
-export function updateEntity(
-  db: Db,
-  table: EntityTable,
+export async function updateEntity(
+  db: Queryable,
+  name: EntityTable,
   ref: string,
   patch: { name?: string; attributes?: string[] },
   now = Date.now(),
-): AttributedEntity {
-  const current = getEntity(db, table, ref)
-  if (patch.name !== undefined) assertNameFree(db, table, patch.name, current.id)
-  db.prepare(`UPDATE ${table} SET name = ?, attributes = ?, updated_at = ? WHERE id = ?`).run(
+): Promise<AttributedEntity> {
+  const current = await getEntity(db, name, ref)
+  if (patch.name !== undefined) await assertNameFree(db, name, patch.name, current.id)
+  await db.run(`UPDATE ${table(name)} SET name = ?, attributes = ?, updated_at = ? WHERE id = ?`, [
     patch.name ?? current.name,
     JSON.stringify(patch.attributes ?? current.attributes),
     now,
     current.id,
-  )
-  return getEntity(db, table, current.id)
+  ])
+  return getEntity(db, name, current.id)
 }
 
 /** Deletes a service or router. */
-export function deleteEntity(db: Db, table: EntityTable, ref: string): AttributedEntity {
-  const current = getEntity(db, table, ref)
-  db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(current.id)
+export async function deleteEntity(
+  db: Queryable,
+  name: EntityTable,
+  ref: string,
+): Promise<AttributedEntity> {
+  const current = await getEntity(db, name, ref)
+  await db.run(`DELETE FROM ${table(name)} WHERE id = ?`, [current.id])
   return current
 }
 
 /** The rows as the policy engine sees them. */
-export function entityEntities(db: Db, table: EntityTable): Entity[] {
-  return (db.prepare(`SELECT id, name, attributes FROM ${table}`).all() as Row[]).map((r) => ({
-    id: r.id,
-    name: r.name,
-    attributes: strings(r.attributes),
-  }))
+export async function entityEntities(db: Queryable, name: EntityTable): Promise<Entity[]> {
+  const rows = await db.all<Row>(`SELECT id, name, attributes FROM ${table(name)}`)
+  return rows.map((r) => ({ id: r.id, name: r.name, attributes: strings(r.attributes) }))
 }

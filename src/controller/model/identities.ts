@@ -1,6 +1,6 @@
 import { ZhError } from '../../errors.js'
 import type { IdentityEntity } from '../policy/types.js'
-import type { Db } from '../store/db.js'
+import type { Queryable } from '../store/types.js'
 import { assertNameFree, findRow, iso, newId, strings } from './records.js'
 
 /** An identity as the API shows it. */
@@ -25,7 +25,8 @@ interface Row {
   updated_at: number
 }
 
-const enrolledSql = `EXISTS (SELECT 1 FROM certificates c WHERE c.principal_id = identities.id)`
+/** 1 when the identity was ever issued a certificate (an integer in both databases). */
+const enrolledSql = `CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.principal_id = identities.id) THEN 1 ELSE 0 END`
 
 function toIdentity(row: Row & { enrolled?: number }): Identity {
   return {
@@ -41,70 +42,71 @@ function toIdentity(row: Row & { enrolled?: number }): Identity {
 }
 
 /** Inserts an identity; names are unique. */
-export function insertIdentity(
-  db: Db,
+export async function insertIdentity(
+  db: Queryable,
   input: { name: string; kind: 'endpoint' | 'admin'; attributes: string[] },
   now = Date.now(),
-): Identity {
-  assertNameFree(db, 'identities', input.name)
+): Promise<Identity> {
+  await assertNameFree(db, 'identities', input.name)
   const id = newId()
-  db.prepare(
+  await db.run(
     'INSERT INTO identities (id, name, kind, attributes, disabled, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)',
-  ).run(id, input.name, input.kind, JSON.stringify(input.attributes), now, now)
+    [id, input.name, input.kind, JSON.stringify(input.attributes), now, now],
+  )
   return getIdentity(db, id)
 }
 
 /** Finds an identity by id or name (ZH_IDENTITY_NOT_FOUND). */
-export function getIdentity(db: Db, ref: string): Identity {
-  const row = findRow<Row>(db, 'identities', ref)
-  const enrolled = db
-    .prepare(`SELECT ${enrolledSql} AS e FROM identities WHERE id = ?`)
-    .get(row.id) as {
-    e: number
-  }
-  return toIdentity({ ...row, enrolled: enrolled.e })
+export async function getIdentity(db: Queryable, ref: string): Promise<Identity> {
+  const row = await findRow<Row>(db, 'identities', ref)
+  const enrolled = await db.get<{ e: number }>(
+    `SELECT ${enrolledSql} AS e FROM identities WHERE id = ?`,
+    [row.id],
+  )
+  return toIdentity({ ...row, enrolled: enrolled?.e ?? 0 })
 }
 
 /** Every identity, ordered by name. */
-export function listIdentities(db: Db): Identity[] {
-  const rows = db
-    .prepare(`SELECT *, ${enrolledSql} AS enrolled FROM identities ORDER BY name`)
-    .all() as (Row & { enrolled: number })[]
+export async function listIdentities(db: Queryable): Promise<Identity[]> {
+  const rows = await db.all<Row & { enrolled: number }>(
+    `SELECT *, ${enrolledSql} AS enrolled FROM identities ORDER BY name`,
+  )
   return rows.map(toIdentity)
 }
 
 /** Updates name, attributes or the disabled flag. */
-export function updateIdentity(
-  db: Db,
+export async function updateIdentity(
+  db: Queryable,
   ref: string,
   patch: { name?: string; attributes?: string[]; disabled?: boolean },
   now = Date.now(),
-): Identity {
-  const current = getIdentity(db, ref)
-  if (patch.name !== undefined) assertNameFree(db, 'identities', patch.name, current.id)
-  db.prepare(
+): Promise<Identity> {
+  const current = await getIdentity(db, ref)
+  if (patch.name !== undefined) await assertNameFree(db, 'identities', patch.name, current.id)
+  await db.run(
     'UPDATE identities SET name = ?, attributes = ?, disabled = ?, updated_at = ? WHERE id = ?',
-  ).run(
-    patch.name ?? current.name,
-    JSON.stringify(patch.attributes ?? current.attributes),
-    (patch.disabled ?? current.disabled) ? 1 : 0,
-    now,
-    current.id,
+    [
+      patch.name ?? current.name,
+      JSON.stringify(patch.attributes ?? current.attributes),
+      (patch.disabled ?? current.disabled) ? 1 : 0,
+      now,
+      current.id,
+    ],
   )
   return getIdentity(db, current.id)
 }
 
 /** Deletes an identity and its unused enrollment tokens; its certificates stay, as revoked. */
-export function deleteIdentity(db: Db, ref: string): Identity {
-  const current = getIdentity(db, ref)
-  db.prepare('DELETE FROM enrollments WHERE principal_id = ?').run(current.id)
-  db.prepare('DELETE FROM identities WHERE id = ?').run(current.id)
+export async function deleteIdentity(db: Queryable, ref: string): Promise<Identity> {
+  const current = await getIdentity(db, ref)
+  await db.run('DELETE FROM enrollments WHERE principal_id = ?', [current.id])
+  await db.run('DELETE FROM identities WHERE id = ?', [current.id])
   return current
 }
 
-/** The identity as the policy engine sees it. */
-export function identityEntities(db: Db): IdentityEntity[] {
-  const rows = db.prepare('SELECT * FROM identities').all() as Row[]
+/** The identities as the policy engine sees them. */
+export async function identityEntities(db: Queryable): Promise<IdentityEntity[]> {
+  const rows = await db.all<Row>('SELECT * FROM identities')
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -115,8 +117,8 @@ export function identityEntities(db: Db): IdentityEntity[] {
 }
 
 /** Throws unless the identity exists and is enabled; used on every mTLS request. */
-export function requireActiveIdentity(db: Db, id: string): Identity {
-  const row = db.prepare('SELECT * FROM identities WHERE id = ?').get(id) as Row | undefined
+export async function requireActiveIdentity(db: Queryable, id: string): Promise<Identity> {
+  const row = await db.get<Row>('SELECT * FROM identities WHERE id = ?', [id])
   if (!row) throw new ZhError('ZH_IDENTITY_DELETED', id)
   if (row.disabled === 1) throw new ZhError('ZH_IDENTITY_DISABLED', row.name)
   return toIdentity(row)

@@ -1,5 +1,5 @@
 import type { RouterPolicy, Semantic, ServicePolicy } from '../policy/types.js'
-import type { Db } from '../store/db.js'
+import type { Queryable } from '../store/types.js'
 import { assertNameFree, findRow, iso, newId, strings } from './records.js'
 
 /** A service policy as the API shows it. */
@@ -59,104 +59,110 @@ function toRouterPolicy(r: RouterRow): RouterPolicyRecord {
 }
 
 /** Inserts a dial or bind policy. Roles must already be checked. */
-export function insertServicePolicy(
-  db: Db,
+export async function insertServicePolicy(
+  db: Queryable,
   input: Omit<ServicePolicy, 'id'>,
   now = Date.now(),
-): ServicePolicyRecord {
-  assertNameFree(db, 'service_policies', input.name)
+): Promise<ServicePolicyRecord> {
+  await assertNameFree(db, 'service_policies', input.name)
   const id = newId()
-  db.prepare(
+  await db.run(
     'INSERT INTO service_policies (id, name, type, identity_roles, service_roles, semantic, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(
-    id,
-    input.name,
-    input.type,
-    JSON.stringify(input.identityRoles),
-    JSON.stringify(input.serviceRoles),
-    input.semantic,
-    now,
-    now,
+    [
+      id,
+      input.name,
+      input.type,
+      JSON.stringify(input.identityRoles),
+      JSON.stringify(input.serviceRoles),
+      input.semantic,
+      now,
+      now,
+    ],
   )
   return getServicePolicy(db, id)
 }
 
 /** Finds a service policy by id or name. */
-export function getServicePolicy(db: Db, ref: string): ServicePolicyRecord {
-  return toServicePolicy(findRow<ServiceRow>(db, 'service_policies', ref))
+export async function getServicePolicy(db: Queryable, ref: string): Promise<ServicePolicyRecord> {
+  return toServicePolicy(await findRow<ServiceRow>(db, 'service_policies', ref))
 }
 
 /** Every service policy, ordered by name. */
-export function listServicePolicies(db: Db): ServicePolicyRecord[] {
-  return (db.prepare('SELECT * FROM service_policies ORDER BY name').all() as ServiceRow[]).map(
+export async function listServicePolicies(db: Queryable): Promise<ServicePolicyRecord[]> {
+  return (await db.all<ServiceRow>('SELECT * FROM service_policies ORDER BY name')).map(
     toServicePolicy,
   )
 }
 
 /** Replaces the roles or semantic of a service policy. */
-export function updateServicePolicy(
-  db: Db,
+export async function updateServicePolicy(
+  db: Queryable,
   ref: string,
   patch: { identityRoles?: string[]; serviceRoles?: string[]; semantic?: Semantic },
   now = Date.now(),
-): ServicePolicyRecord {
-  const p = getServicePolicy(db, ref)
-  db.prepare(
+): Promise<ServicePolicyRecord> {
+  const p = await getServicePolicy(db, ref)
+  await db.run(
     'UPDATE service_policies SET identity_roles = ?, service_roles = ?, semantic = ?, updated_at = ? WHERE id = ?',
-  ).run(
-    JSON.stringify(patch.identityRoles ?? p.identityRoles),
-    JSON.stringify(patch.serviceRoles ?? p.serviceRoles),
-    patch.semantic ?? p.semantic,
-    now,
-    p.id,
+    [
+      JSON.stringify(patch.identityRoles ?? p.identityRoles),
+      JSON.stringify(patch.serviceRoles ?? p.serviceRoles),
+      patch.semantic ?? p.semantic,
+      now,
+      p.id,
+    ],
   )
   return getServicePolicy(db, p.id)
 }
 
 /** Deletes a service policy. */
-export function deleteServicePolicy(db: Db, ref: string): ServicePolicyRecord {
-  const p = getServicePolicy(db, ref)
-  db.prepare('DELETE FROM service_policies WHERE id = ?').run(p.id)
+export async function deleteServicePolicy(
+  db: Queryable,
+  ref: string,
+): Promise<ServicePolicyRecord> {
+  const p = await getServicePolicy(db, ref)
+  await db.run('DELETE FROM service_policies WHERE id = ?', [p.id])
   return p
 }
 
 /** Inserts a router policy. Roles must already be checked. */
-export function insertRouterPolicy(
-  db: Db,
+export async function insertRouterPolicy(
+  db: Queryable,
   input: Omit<RouterPolicy, 'id'>,
   now = Date.now(),
-): RouterPolicyRecord {
-  assertNameFree(db, 'router_policies', input.name)
+): Promise<RouterPolicyRecord> {
+  await assertNameFree(db, 'router_policies', input.name)
   const id = newId()
-  db.prepare(
+  await db.run(
     'INSERT INTO router_policies (id, name, identity_roles, router_roles, semantic, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  ).run(
-    id,
-    input.name,
-    JSON.stringify(input.identityRoles),
-    JSON.stringify(input.routerRoles),
-    input.semantic,
-    now,
-    now,
+    [
+      id,
+      input.name,
+      JSON.stringify(input.identityRoles),
+      JSON.stringify(input.routerRoles),
+      input.semantic,
+      now,
+      now,
+    ],
   )
   return getRouterPolicy(db, id)
 }
 
 /** Finds a router policy by id or name. */
-export function getRouterPolicy(db: Db, ref: string): RouterPolicyRecord {
-  return toRouterPolicy(findRow<RouterRow>(db, 'router_policies', ref))
+export async function getRouterPolicy(db: Queryable, ref: string): Promise<RouterPolicyRecord> {
+  return toRouterPolicy(await findRow<RouterRow>(db, 'router_policies', ref))
 }
 
 /** Every router policy, ordered by name. */
-export function listRouterPolicies(db: Db): RouterPolicyRecord[] {
-  return (db.prepare('SELECT * FROM router_policies ORDER BY name').all() as RouterRow[]).map(
+export async function listRouterPolicies(db: Queryable): Promise<RouterPolicyRecord[]> {
+  return (await db.all<RouterRow>('SELECT * FROM router_policies ORDER BY name')).map(
     toRouterPolicy,
   )
 }
 
 /** Deletes a router policy. */
-export function deleteRouterPolicy(db: Db, ref: string): RouterPolicyRecord {
-  const p = getRouterPolicy(db, ref)
-  db.prepare('DELETE FROM router_policies WHERE id = ?').run(p.id)
+export async function deleteRouterPolicy(db: Queryable, ref: string): Promise<RouterPolicyRecord> {
+  const p = await getRouterPolicy(db, ref)
+  await db.run('DELETE FROM router_policies WHERE id = ?', [p.id])
   return p
 }

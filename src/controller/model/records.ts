@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { ZhError, type ZhCode } from '../../errors.js'
-import type { Db } from '../store/db.js'
+import type { Queryable } from '../store/types.js'
 
 /** A new random id: 72 bits, URL- and URI-safe. */
 export function newId(): string {
@@ -24,18 +24,34 @@ const notFound: Record<NamedTable, ZhCode> = {
   router_policies: 'ZH_POLICY_NOT_FOUND',
 }
 
+/**
+ * The table's name for a statement. Only these fixed identifiers are ever put into SQL text;
+ * every value travels as a parameter.
+ */
+export function table(name: NamedTable): string {
+  if (!Object.hasOwn(notFound, name)) throw new Error(`not a table: ${String(name)}`)
+  return name
+}
+
 /** Finds a row by id or name, or throws the table's not-found code. */
-export function findRow<T>(db: Db, table: NamedTable, ref: string): T {
-  const row = db.prepare(`SELECT * FROM ${table} WHERE id = ? OR name = ? LIMIT 1`).get(ref, ref)
-  if (!row) throw new ZhError(notFound[table], ref)
-  return row as T
+export async function findRow<T>(db: Queryable, name: NamedTable, ref: string): Promise<T> {
+  const row = await db.get<T>(`SELECT * FROM ${table(name)} WHERE id = ? OR name = ? LIMIT 1`, [
+    ref,
+    ref,
+  ])
+  if (!row) throw new ZhError(notFound[name], ref)
+  return row
 }
 
 /** Throws ZH_NAME_TAKEN when `name` is used by a row other than `exceptId`. */
-export function assertNameFree(db: Db, table: NamedTable, name: string, exceptId?: string): void {
-  const row = db.prepare(`SELECT id FROM ${table} WHERE name = ?`).get(name) as
-    { id: string } | undefined
-  if (row && row.id !== exceptId) throw new ZhError('ZH_NAME_TAKEN', name)
+export async function assertNameFree(
+  db: Queryable,
+  name: NamedTable,
+  value: string,
+  exceptId?: string,
+): Promise<void> {
+  const row = await db.get<{ id: string }>(`SELECT id FROM ${table(name)} WHERE name = ?`, [value])
+  if (row && row.id !== exceptId) throw new ZhError('ZH_NAME_TAKEN', value)
 }
 
 /** Parses a JSON string-array column. */

@@ -33,9 +33,9 @@ describe('enrollment refuses bad input and changes nothing', () => {
   }
 
   async function expectRefused(p: Promise<unknown>, code: ZhCode) {
-    const before = c.dump()
+    const before = await c.dump()
     expect(await codeOf(p)).toBe(code)
-    expect(c.dump()).toEqual(before)
+    expect(await c.dump()).toEqual(before)
   }
 
   it('enrolls once with a good token, then refuses the same token', async () => {
@@ -53,7 +53,7 @@ describe('enrollment refuses bad input and changes nothing', () => {
       { url: c.url, caf: c.ctx.caFingerprint, net: 'alpha', sub: id, em: 'identity' },
       -10,
     )
-    insertEnrollment(c.ctx.db, {
+    await insertEnrollment(c.ctx.db, {
       jti: signed.jti,
       principalId: id,
       principalKind: 'identity',
@@ -78,7 +78,7 @@ describe('enrollment refuses bad input and changes nothing', () => {
       sub: id,
       em: 'identity',
     })
-    insertEnrollment(c.ctx.db, {
+    await insertEnrollment(c.ctx.db, {
       jti: signed.jti,
       principalId: id,
       principalKind: 'identity',
@@ -131,12 +131,12 @@ describe('enrollment refuses bad input and changes nothing', () => {
 
   it('refuses enrollment of a disabled or deleted identity', async () => {
     const { token } = await fresh('to-disable')
-    c.ctx.db.prepare("UPDATE identities SET disabled = 1 WHERE name = 'to-disable'").run()
+    await c.ctx.db.run("UPDATE identities SET disabled = 1 WHERE name = 'to-disable'")
     await expectRefused(enrollWithToken(token), 'ZH_IDENTITY_DISABLED')
   })
 
   it('answers 413 with ZH_BODY_TOO_LARGE to an oversized body', async () => {
-    const before = c.dump()
+    const before = await c.dump()
     const huge = { token: 'x'.repeat(200 * 1024), csr: 'y' }
     expect(
       await codeOf(
@@ -147,7 +147,7 @@ describe('enrollment refuses bad input and changes nothing', () => {
         ),
       ),
     ).toBe('ZH_BODY_TOO_LARGE')
-    expect(c.dump()).toEqual(before)
+    expect(await c.dump()).toEqual(before)
   })
 
   it('writes the CA bundle the token names into the identity file', async () => {

@@ -17,6 +17,8 @@ export interface EnrollResult {
   kind: 'endpoint' | 'admin' | 'router'
   network: string
   controller: string
+  /** Every live controller replica's URL, this one first: the client fails over between them. */
+  controllers: string[]
   certificate: string
   ca: string
   grantKey: JWK
@@ -34,8 +36,8 @@ export async function enroll(
   const claims = await verifyEnrollToken(input.token, ctx.signingKey.publicKey, {
     network: ctx.network,
   })
-  const principal = findPrincipal(ctx, claims.em, claims.sub)
-  peekEnrollment(ctx.db, claims.jti, claims.sub)
+  const principal = await findPrincipal(ctx, claims.em, claims.sub)
+  await peekEnrollment(ctx.db, claims.jti, claims.sub)
   const { publicKeyPem } = await parseCsr(input.csr, { commonName: claims.sub })
   const cert = await issueCertificate({
     ca: ctx.ca,
@@ -44,16 +46,16 @@ export async function enroll(
     uri: principalUri(ctx.network, claims.em, claims.sub),
     days: lifetimeDays(ctx, principal.kind === 'admin'),
   })
-  ctx.db.transaction(() => {
-    consumeEnrollment(ctx.db, claims.jti, claims.sub)
-    recordCertificate(ctx.db, {
+  await ctx.db.transaction(async (tx) => {
+    await consumeEnrollment(tx, claims.jti, claims.sub)
+    await recordCertificate(tx, {
       serial: cert.serial,
       fingerprint: cert.fingerprint,
       principalId: claims.sub,
       principalKind: claims.em,
       notAfter: cert.notAfter,
     })
-  })()
+  })
   ctx.log.info({ principal: claims.sub, kind: claims.em, serial: cert.serial }, 'enrolled')
   return {
     id: claims.sub,
@@ -61,23 +63,24 @@ export async function enroll(
     kind: principal.kind,
     network: ctx.network,
     controller: ctx.url,
+    controllers: ctx.replicas.urls(),
     certificate: cert.certPem,
     ca: ctx.ca.certPem,
     grantKey: ctx.signingKey.publicJwk,
   }
 }
 
-function findPrincipal(
+async function findPrincipal(
   ctx: ControllerContext,
   kind: 'identity' | 'router',
   id: string,
-): { name: string; kind: EnrollResult['kind'] } {
+): Promise<{ name: string; kind: EnrollResult['kind'] }> {
   if (kind === 'identity') {
-    const identity = requireActiveIdentity(ctx.db, id)
+    const identity = await requireActiveIdentity(ctx.db, id)
     return { name: identity.name, kind: identity.kind }
   }
   try {
-    return { name: getEntity(ctx.db, 'routers', id).name, kind: 'router' }
+    return { name: (await getEntity(ctx.db, 'routers', id)).name, kind: 'router' }
   } catch {
     throw new ZhError('ZH_ENROLL_TOKEN_INVALID', 'the router was deleted')
   }
@@ -105,16 +108,16 @@ export async function renew(
     uri: principalUri(ctx.network, principal.kind, principal.id),
     days: lifetimeDays(ctx, principal.identity?.kind === 'admin'),
   })
-  ctx.db.transaction(() => {
-    recordCertificate(ctx.db, {
+  await ctx.db.transaction(async (tx) => {
+    await recordCertificate(tx, {
       serial: cert.serial,
       fingerprint: cert.fingerprint,
       principalId: principal.id,
       principalKind: principal.kind,
       notAfter: cert.notAfter,
     })
-    recordRenewal(ctx.db, principal.id)
-  })()
+    await recordRenewal(tx, principal.id)
+  })
   ctx.log.info({ principal: principal.id, serial: cert.serial }, 'certificate renewed')
   return { certificate: cert.certPem, notAfter: cert.notAfter.toISOString() }
 }

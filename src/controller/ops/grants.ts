@@ -34,7 +34,10 @@ export async function grantsFor(
   const certLeft =
     principal.notAfter === undefined ? Infinity : Math.floor((principal.notAfter - now) / 1000)
   const ttl = Math.max(1, Math.min(ctx.settings.grantTtl, certLeft))
-  const snapshot = ctx.db.transaction(() => loadSnapshot(ctx.db))()
+  const { snapshot, statuses } = await ctx.db.transaction(
+    async (tx) => ({ snapshot: await loadSnapshot(tx), statuses: await routerStatuses(tx) }),
+    { snapshot: true },
+  )
   const identity = snapshot.identities.find((i) => i.id === principal.id)!
   const routerIds = allowedRouters(snapshot, principal.id)
   const permissions = permissionsOf(snapshot, principal.id)
@@ -74,7 +77,6 @@ export async function grantsFor(
     services.set(service.id, entry)
   }
   ctx.metrics?.grants.inc(grants.length)
-  const statuses = routerStatuses(ctx.db)
   const routers = snapshot.routers
     .filter((r) => routerIds.includes(r.id))
     .map((r) => ({ id: r.id, name: r.name, address: statuses.get(r.id)?.address ?? null }))

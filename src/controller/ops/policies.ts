@@ -20,7 +20,7 @@ function checkSemantic(s: string | undefined): Semantic {
 }
 
 /** Creates a dial or bind policy. */
-export function createServicePolicy(
+export async function createServicePolicy(
   ctx: ControllerContext,
   input: {
     name: string
@@ -29,51 +29,60 @@ export function createServicePolicy(
     serviceRoles: string[]
     semantic?: Semantic
   },
-): ServicePolicyRecord {
+): Promise<ServicePolicyRecord> {
   if (input.type !== 'dial' && input.type !== 'bind')
     throw new ZhError('ZH_BAD_REQUEST', 'type must be dial or bind')
-  return insertServicePolicy(ctx.db, {
+  const clean = {
     name: checkName(input.name),
     type: input.type,
     identityRoles: checkRoles(input.identityRoles),
     serviceRoles: checkRoles(input.serviceRoles),
     semantic: checkSemantic(input.semantic),
-  })
+  }
+  return ctx.db.transaction((tx) => insertServicePolicy(tx, clean), { exclusive: true })
 }
 
 /** Replaces a policy's roles or semantic; lost permissions are pushed. */
-export function changeServicePolicy(
+export async function changeServicePolicy(
   ctx: ControllerContext,
   ref: string,
   patch: { identityRoles?: string[]; serviceRoles?: string[]; semantic?: Semantic },
-): ServicePolicyRecord {
+): Promise<ServicePolicyRecord> {
   const clean = {
     identityRoles: patch.identityRoles && checkRoles(patch.identityRoles),
     serviceRoles: patch.serviceRoles && checkRoles(patch.serviceRoles),
     semantic: patch.semantic === undefined ? undefined : checkSemantic(patch.semantic),
   }
-  return applyChange(ctx, () => updateServicePolicy(ctx.db, ref, clean))
+  return applyChange(ctx, ({ tx }) => updateServicePolicy(tx, ref, clean))
 }
 
 /** Deletes a service policy; lost permissions are pushed. */
-export function removeServicePolicy(ctx: ControllerContext, ref: string): ServicePolicyRecord {
-  return applyChange(ctx, () => deleteServicePolicy(ctx.db, ref))
+export async function removeServicePolicy(
+  ctx: ControllerContext,
+  ref: string,
+): Promise<ServicePolicyRecord> {
+  return applyChange(ctx, ({ tx }) => deleteServicePolicy(tx, ref))
 }
 
 /** Creates a router policy (which identities may use which routers). */
-export function createRouterPolicy(
+export async function createRouterPolicy(
   ctx: ControllerContext,
   input: { name: string; identityRoles: string[]; routerRoles: string[]; semantic?: Semantic },
-): RouterPolicyRecord {
-  return insertRouterPolicy(ctx.db, {
+): Promise<RouterPolicyRecord> {
+  const clean = {
     name: checkName(input.name),
     identityRoles: checkRoles(input.identityRoles),
     routerRoles: checkRoles(input.routerRoles),
     semantic: checkSemantic(input.semantic),
-  })
+  }
+  // Adding a router policy can also take access away (the default one stops applying alone).
+  return applyChange(ctx, ({ tx }) => insertRouterPolicy(tx, clean))
 }
 
 /** Deletes a router policy; lost router access is pushed. */
-export function removeRouterPolicy(ctx: ControllerContext, ref: string): RouterPolicyRecord {
-  return applyChange(ctx, () => deleteRouterPolicy(ctx.db, ref))
+export async function removeRouterPolicy(
+  ctx: ControllerContext,
+  ref: string,
+): Promise<RouterPolicyRecord> {
+  return applyChange(ctx, ({ tx }) => deleteRouterPolicy(tx, ref))
 }

@@ -9,19 +9,22 @@ export async function createRouter(
   ctx: ControllerContext,
   input: { name: string; attributes?: string[] },
 ): Promise<{ router: AttributedEntity; enrollment: IssuedToken }> {
-  const router = insertEntity(ctx.db, 'routers', {
+  const clean = {
     name: checkName(input.name),
     attributes: checkAttributes(input.attributes ?? []),
+  }
+  const router = await ctx.db.transaction((tx) => insertEntity(tx, 'routers', clean), {
+    exclusive: true,
   })
   const enrollment = await issueEnrollToken(ctx, router.id, 'router')
   return { router, enrollment }
 }
 
 /** Deletes a router and revokes its certificates. */
-export function removeRouter(ctx: ControllerContext, ref: string): AttributedEntity {
-  return applyChange(ctx, (scope) => {
-    const gone = deleteEntity(ctx.db, 'routers', ref)
-    scope.revoke(gone.id)
+export async function removeRouter(ctx: ControllerContext, ref: string): Promise<AttributedEntity> {
+  return applyChange(ctx, async (scope) => {
+    const gone = await deleteEntity(scope.tx, 'routers', ref)
+    await scope.revoke(gone.id)
     return gone
   })
 }
@@ -35,7 +38,7 @@ export async function reissueRouterToken(
   ctx: ControllerContext,
   ref: string,
 ): Promise<IssuedToken> {
-  const router = getEntity(ctx.db, 'routers', ref)
+  const router = await getEntity(ctx.db, 'routers', ref)
   const token = await issueEnrollToken(ctx, router.id, 'router')
   ctx.log.info({ router: router.id, name: router.name }, 'router enrollment token issued')
   return token

@@ -9,30 +9,34 @@ import {
 import { checkAttributes, checkName } from '../policy/names.js'
 
 /** Creates a service. */
-export function createService(
+export async function createService(
   ctx: ControllerContext,
   input: { name: string; attributes?: string[] },
-): AttributedEntity {
-  return insertEntity(ctx.db, 'services', {
+): Promise<AttributedEntity> {
+  const clean = {
     name: checkName(input.name),
     attributes: checkAttributes(input.attributes ?? []),
-  })
+  }
+  return ctx.db.transaction((tx) => insertEntity(tx, 'services', clean), { exclusive: true })
 }
 
 /** Renames a service or replaces its attributes; lost permissions are pushed. */
-export function changeService(
+export async function changeService(
   ctx: ControllerContext,
   ref: string,
   patch: { name?: string; attributes?: string[] },
-): AttributedEntity {
+): Promise<AttributedEntity> {
   const clean = {
     name: patch.name === undefined ? undefined : checkName(patch.name),
     attributes: patch.attributes === undefined ? undefined : checkAttributes(patch.attributes),
   }
-  return applyChange(ctx, () => updateEntity(ctx.db, 'services', ref, clean))
+  return applyChange(ctx, ({ tx }) => updateEntity(tx, 'services', ref, clean))
 }
 
 /** Deletes a service; every dial and bind of it is lost. */
-export function removeService(ctx: ControllerContext, ref: string): AttributedEntity {
-  return applyChange(ctx, () => deleteEntity(ctx.db, 'services', ref))
+export async function removeService(
+  ctx: ControllerContext,
+  ref: string,
+): Promise<AttributedEntity> {
+  return applyChange(ctx, ({ tx }) => deleteEntity(tx, 'services', ref))
 }

@@ -54,7 +54,7 @@ describe('networkStatus', () => {
       (await createIdentity(c.ctx, { name: 'app' })).enrollment.token,
     )
     await createIdentity(c.ctx, { name: 'never-enrolled' })
-    const before = networkStatus(c.ctx)
+    const before = await networkStatus(c.ctx)
     expect(before.certificates.map((x) => x.kind)).toEqual(
       expect.arrayContaining(['ca', 'controller', 'router', 'admin', 'endpoint']),
     )
@@ -66,7 +66,7 @@ describe('networkStatus', () => {
     expect(before.warnings).toEqual([])
 
     const renewed = await renewIdentity(app)
-    const after = networkStatus(c.ctx)
+    const after = await networkStatus(c.ctx)
     const entry = find(after, 'endpoint', 'app')!
     expect(entry.renewals).toBe(1)
     expect(entry.lastRenewal).not.toBeNull()
@@ -77,20 +77,20 @@ describe('networkStatus', () => {
 
   it('warns about what will expire, with the clock moved on, and skips disabled identities', async () => {
     const later = Date.now() + 29 * DAY
-    const s = networkStatus(c.ctx, later)
+    const s = await networkStatus(c.ctx, later)
     // Endpoints renew at 20 days: at 29 days without renewal they are overdue.
     expect(s.warnings).toEqual(
       expect.arrayContaining([expect.stringMatching(/^endpoint app: not renewed/)]),
     )
-    const farther = networkStatus(c.ctx, Date.now() + 340 * DAY)
+    const farther = await networkStatus(c.ctx, Date.now() + 340 * DAY)
     expect(farther.warnings).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^admin admin: expires at/),
         expect.stringMatching(/^endpoint app: expired at/),
       ]),
     )
-    changeIdentity(c.ctx, 'app', { disabled: true })
-    expect(find(networkStatus(c.ctx, later), 'endpoint', 'app')).toBeUndefined()
+    await changeIdentity(c.ctx, 'app', { disabled: true })
+    expect(find(await networkStatus(c.ctx, later), 'endpoint', 'app')).toBeUndefined()
   })
 
   it('is served at GET /v1/status to admins only', async () => {

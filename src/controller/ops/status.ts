@@ -71,8 +71,11 @@ export function certificateWarning(
  * each router's and each enabled identity's newest, with its renewals and a warning where one is
  * due (see {@link certificateWarning}). Revoked and disabled holders are left out.
  */
-export function networkStatus(ctx: ControllerContext, now = Date.now()): NetworkStatus {
-  const latest = new Map(latestCertificates(ctx.db).map((c) => [c.principalId, c]))
+export async function networkStatus(
+  ctx: ControllerContext,
+  now = Date.now(),
+): Promise<NetworkStatus> {
+  const latest = new Map((await latestCertificates(ctx.db)).map((c) => [c.principalId, c]))
   const ca = inspectCertificate(ctx.ca.certPem)
   const items: CertificateState[] = [
     withWarning(
@@ -93,9 +96,9 @@ export function networkStatus(ctx: ControllerContext, now = Date.now()): Network
     ),
     holder('controller', 'controller', 'controller', latest.get('controller'), now),
   ]
-  for (const r of listEntities(ctx.db, 'routers'))
+  for (const r of await listEntities(ctx.db, 'routers'))
     items.push(holder('router', r.id, r.name, latest.get(r.id), now))
-  for (const i of listIdentities(ctx.db)) {
+  for (const i of await listIdentities(ctx.db)) {
     if (i.disabled || !i.enrolled) continue
     items.push(holder(i.kind, i.id, i.name, latest.get(i.id), now))
   }

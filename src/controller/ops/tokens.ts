@@ -19,14 +19,17 @@ export async function issueEnrollToken(
     { url: ctx.url, caf: ctx.caFingerprint, net: ctx.network, sub: principalId, em: kind },
     ctx.settings.enrollTtl,
   )
-  ctx.db.transaction(() => {
-    deleteUnusedEnrollments(ctx.db, principalId)
-    insertEnrollment(ctx.db, {
-      jti: signed.jti,
-      principalId,
-      principalKind: kind,
-      expiresAt: signed.expiresAt,
-    })
-  })()
+  await ctx.db.transaction(
+    async (tx) => {
+      await deleteUnusedEnrollments(tx, principalId)
+      await insertEnrollment(tx, {
+        jti: signed.jti,
+        principalId,
+        principalKind: kind,
+        expiresAt: signed.expiresAt,
+      })
+    },
+    { exclusive: true },
+  )
   return { token: signed.token, expiresAt: new Date(signed.expiresAt).toISOString() }
 }

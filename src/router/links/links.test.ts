@@ -64,7 +64,7 @@ describe('router links: forwarding and who may open a link', { timeout: 90_000 }
 
   beforeAll(async () => {
     bed = await startLinkBed()
-    addService(bed.high, 'svc')
+    await addService(bed.high, 'svc')
     hoster = await bed.high.endpoint('hoster', ['svc-host'])
     dialer = await bed.high.endpoint('dialer', ['svc-dial'])
     // The service is hosted on `high` only; dialers come in through `low`.
@@ -190,10 +190,10 @@ describe('router links: forwarding and who may open a link', { timeout: 90_000 }
       }
     }
     const lost = await streaming()
-    removeServicePolicy(bed.c.ctx, 'svc-dial')
+    await removeServicePolicy(bed.c.ctx, 'svc-dial')
     expect(await lost.code).toBe('ZH_ROUTER_PERMISSION_REVOKED')
     expect(await codeOf(open({}))).toBe('ZH_ROUTER_PERMISSION_REVOKED')
-    createServicePolicy(bed.c.ctx, {
+    await createServicePolicy(bed.c.ctx, {
       name: 'svc-dial-again',
       type: 'dial',
       identityRoles: ['#svc-dial'],
@@ -201,7 +201,7 @@ describe('router links: forwarding and who may open a link', { timeout: 90_000 }
     })
     await new Promise((r) => setTimeout(r, 1100)) // grants are issued in whole seconds
     const revoked = await streaming()
-    removeIdentity(bed.c.ctx, 'dialer')
+    await removeIdentity(bed.c.ctx, 'dialer')
     expect(await revoked.code).toBe('ZH_ROUTER_CERT_REVOKED')
     expect(bed.high.router.registry.transits.size).toBe(0)
     link.close()

@@ -27,7 +27,7 @@ describe('router links across certificate renewals', { timeout: 60_000 }, () => 
 
   beforeAll(async () => {
     bed = await startLinkBed()
-    addService(bed.high, 'svc')
+    await addService(bed.high, 'svc')
     const hoster = await bed.high.endpoint('hoster', ['svc-host'])
     dialer = await bed.high.endpoint('dialer', ['svc-dial'])
     // Hosted on `high`, dialed through `low`: every circuit crosses the link.
@@ -133,7 +133,7 @@ describe('router links when both routers renew on their own schedule', { timeout
     // Grants as long as the certificates: these raw endpoints never refresh their bind.
     const bed = await startLinkBed({ settings: { certTtl: 10, grantTtl: 10 } })
     try {
-      addService(bed.high, 'svc')
+      await addService(bed.high, 'svc')
       const hoster = await bed.high.endpoint('hoster', ['svc-host'])
       const dialer = await bed.high.endpoint('dialer', ['svc-dial'])
       const hostChannel = await host(bed.high, hoster, 'svc', echo)
@@ -182,7 +182,7 @@ describe('a draining link tells the endpoints of its circuits', { timeout: 60_00
   it('names each circuit to its dialer and its host, so idle keep-alive moves off in time', async () => {
     const bed = await startLinkBed()
     try {
-      addService(bed.high, 'svc')
+      await addService(bed.high, 'svc')
       const hoster = await bed.high.endpoint('hoster', ['svc-host'])
       const dialer = await bed.high.endpoint('dialer', ['svc-dial'])
       const hostChannel = await host(bed.high, hoster, 'svc', echo)

@@ -30,7 +30,7 @@ export function identityRoutes(app: FastifyInstance, ctx: ControllerContext): vo
       properties: { identities: { type: 'array', items: identity } },
       required: ['identities'],
     },
-    handler: () => ({ identities: listIdentities(ctx.db) }),
+    handler: async () => ({ identities: await listIdentities(ctx.db) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -58,7 +58,7 @@ export function identityRoutes(app: FastifyInstance, ctx: ControllerContext): vo
     summary: 'Show an identity by name or id',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ identity: getIdentity(ctx.db, params.ref!) }),
+    handler: async ({ params }) => ({ identity: await getIdentity(ctx.db, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -68,8 +68,8 @@ export function identityRoutes(app: FastifyInstance, ctx: ControllerContext): vo
     params: refParams,
     body: updateIdentityBody,
     response: one,
-    handler: ({ params, body }) => ({
-      identity: changeIdentity(ctx, params.ref!, {
+    handler: async ({ params, body }) => ({
+      identity: await changeIdentity(ctx, params.ref!, {
         name: body.name as string | undefined,
         attributes: body.attributes as string[] | undefined,
         disabled: body.disabled as boolean | undefined,
@@ -83,7 +83,7 @@ export function identityRoutes(app: FastifyInstance, ctx: ControllerContext): vo
     summary: 'Delete an identity and revoke its certificates',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ identity: removeIdentity(ctx, params.ref!) }),
+    handler: async ({ params }) => ({ identity: await removeIdentity(ctx, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,

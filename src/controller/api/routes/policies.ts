@@ -47,7 +47,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
       properties: { policies: { type: 'array', items: servicePolicy } },
       required: ['policies'],
     },
-    handler: () => ({ policies: listServicePolicies(ctx.db) }),
+    handler: async () => ({ policies: await listServicePolicies(ctx.db) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -57,8 +57,8 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     body: createServicePolicyBody,
     status: 201,
     response: one,
-    handler: ({ body }) => ({
-      policy: createServicePolicy(ctx, {
+    handler: async ({ body }) => ({
+      policy: await createServicePolicy(ctx, {
         name: body.name as string,
         type: body.type as Action,
         identityRoles: body.identityRoles as string[],
@@ -74,7 +74,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Show a service policy',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ policy: getServicePolicy(ctx.db, params.ref!) }),
+    handler: async ({ params }) => ({ policy: await getServicePolicy(ctx.db, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -84,8 +84,8 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     params: refParams,
     body: updateServicePolicyBody,
     response: one,
-    handler: ({ params, body }) => ({
-      policy: changeServicePolicy(ctx, params.ref!, {
+    handler: async ({ params, body }) => ({
+      policy: await changeServicePolicy(ctx, params.ref!, {
         identityRoles: body.identityRoles as string[] | undefined,
         serviceRoles: body.serviceRoles as string[] | undefined,
         semantic: body.semantic as Semantic | undefined,
@@ -99,7 +99,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Delete a service policy',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ policy: removeServicePolicy(ctx, params.ref!) }),
+    handler: async ({ params }) => ({ policy: await removeServicePolicy(ctx, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -111,7 +111,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
       properties: { policies: { type: 'array', items: routerPolicy } },
       required: ['policies'],
     },
-    handler: () => ({ policies: listRouterPolicies(ctx.db) }),
+    handler: async () => ({ policies: await listRouterPolicies(ctx.db) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -121,8 +121,8 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     body: createRouterPolicyBody,
     status: 201,
     response: oneRouter,
-    handler: ({ body }) => ({
-      policy: createRouterPolicy(ctx, {
+    handler: async ({ body }) => ({
+      policy: await createRouterPolicy(ctx, {
         name: body.name as string,
         identityRoles: body.identityRoles as string[],
         routerRoles: body.routerRoles as string[],
@@ -137,7 +137,7 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Show a router policy',
     params: refParams,
     response: oneRouter,
-    handler: ({ params }) => ({ policy: getRouterPolicy(ctx.db, params.ref!) }),
+    handler: async ({ params }) => ({ policy: await getRouterPolicy(ctx.db, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -146,6 +146,6 @@ export function policyRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Delete a router policy',
     params: refParams,
     response: oneRouter,
-    handler: ({ params }) => ({ policy: removeRouterPolicy(ctx, params.ref!) }),
+    handler: async ({ params }) => ({ policy: await removeRouterPolicy(ctx, params.ref!) }),
   })
 }

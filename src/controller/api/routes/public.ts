@@ -14,7 +14,7 @@ export function publicRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'The network CA bundle (check it against the fingerprint in your enrollment token)',
     tags,
     response: caBundle,
-    handler: () => ({ network: ctx.network, ca: ctx.ca.certPem }),
+    handler: async () => ({ network: ctx.network, ca: ctx.ca.certPem }),
   })
   addRoute(app, ctx, {
     method: 'GET',
@@ -24,9 +24,10 @@ export function publicRoutes(app: FastifyInstance, ctx: ControllerContext): void
       'Network name, controller URL, CA fingerprint and the public key that signs tokens and grants',
     tags,
     response: networkInfo,
-    handler: () => ({
+    handler: async () => ({
       network: ctx.network,
       controller: ctx.url,
+      controllers: ctx.replicas.urls(),
       caFingerprint: ctx.caFingerprint,
       grantKey: ctx.signingKey.publicJwk,
     }),

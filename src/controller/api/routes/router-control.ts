@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { ChangeEvent } from '../../changes.js'
+import type { ChangeEvent, SequencedChange } from '../../changes.js'
 import type { ControllerContext } from '../../context.js'
 import { activeRevocations } from '../../model/certificates.js'
 import { reportRouterStatus } from '../../model/router-status.js'
@@ -61,8 +61,8 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       required: ['address'],
     },
     response: { type: 'object', properties: { ok: { type: 'boolean' } }, required: ['ok'] },
-    handler: ({ principal, body }) => {
-      reportRouterStatus(ctx.db, principal!.id, body.address as string)
+    handler: async ({ principal, body }) => {
+      await reportRouterStatus(ctx.db, principal!.id, body.address as string)
       // Routers of an older version report only their address: they take part in no path.
       const topology: TopologyReport | undefined =
         body.links === undefined
@@ -104,7 +104,7 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       },
       required: ['routers'],
     },
-    handler: () => ({
+    handler: async () => ({
       routers: [...routing.links()].map(([id, links]) => ({
         id,
         links,
@@ -120,7 +120,23 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
     summary: 'NDJSON stream of revocations and lost permissions, pushed as they happen',
     tags,
     response: { type: 'string' },
-    handler: ({ principal, reply }) => {
+    handler: async ({ principal, reply, req }) => {
+      const since = sinceParam(req.query)
+      // Listen first, read second: a change committed in between is in one or the other.
+      const early: SequencedChange[] = []
+      let live = (event: SequencedChange) => void early.push(event)
+      const onChange = (event: SequencedChange) => live(event)
+      ctx.events.on('change', onChange)
+      let revoked: string[]
+      let missed: SequencedChange[] = []
+      const seq = ctx.feed.seq
+      try {
+        revoked = await activeRevocations(ctx.db)
+        if (since !== undefined && since < seq) missed = await ctx.feed.since(since, seq)
+      } catch (err) {
+        ctx.events.off('change', onChange)
+        throw err
+      }
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
@@ -128,11 +144,18 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       send({
         type: 'hello',
         routerId: principal!.id,
-        revoked: activeRevocations(ctx.db),
+        revoked,
         grantKey: ctx.signingKey.publicJwk,
+        seq,
       })
-      const onChange = (event: ChangeEvent) => send({ type: 'change', ...event })
-      ctx.events.on('change', onChange)
+      // What a reconnecting router missed, then what came while we read, then the live feed.
+      let sent = since ?? seq
+      live = (event) => {
+        if (event.seq <= sent) return
+        sent = event.seq
+        send({ type: 'change', ...event })
+      }
+      for (const event of [...missed, ...early]) live(event)
       const onRoutes = (routerId: string, line: RoutesLine) => {
         if (routerId === principal!.id) send(line)
       }
@@ -153,4 +176,11 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
       return undefined
     },
   })
+}
+
+/** `?since=N`: the last change sequence number a reconnecting router saw. */
+function sinceParam(query: unknown): number | undefined {
+  const raw = (query as Record<string, unknown> | undefined)?.since
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) return undefined
+  return Number(raw)
 }

@@ -19,7 +19,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ControllerContext): void
       properties: { routers: { type: 'array', items: entity } },
       required: ['routers'],
     },
-    handler: () => ({ routers: listEntities(ctx.db, 'routers') }),
+    handler: async () => ({ routers: await listEntities(ctx.db, 'routers') }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -46,7 +46,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Show a router by name or id',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ router: getEntity(ctx.db, 'routers', params.ref!) }),
+    handler: async ({ params }) => ({ router: await getEntity(ctx.db, 'routers', params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -55,7 +55,7 @@ export function routerRoutes(app: FastifyInstance, ctx: ControllerContext): void
     summary: 'Delete a router and revoke its certificates',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ router: removeRouter(ctx, params.ref!) }),
+    handler: async ({ params }) => ({ router: await removeRouter(ctx, params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,

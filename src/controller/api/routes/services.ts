@@ -19,7 +19,7 @@ export function serviceRoutes(app: FastifyInstance, ctx: ControllerContext): voi
       properties: { services: { type: 'array', items: entity } },
       required: ['services'],
     },
-    handler: () => ({ services: listEntities(ctx.db, 'services') }),
+    handler: async () => ({ services: await listEntities(ctx.db, 'services') }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -29,8 +29,8 @@ export function serviceRoutes(app: FastifyInstance, ctx: ControllerContext): voi
     body: createEntityBody,
     status: 201,
     response: one,
-    handler: ({ body }) => ({
-      service: createService(ctx, {
+    handler: async ({ body }) => ({
+      service: await createService(ctx, {
         name: body.name as string,
         attributes: body.attributes as string[] | undefined,
       }),
@@ -43,7 +43,7 @@ export function serviceRoutes(app: FastifyInstance, ctx: ControllerContext): voi
     summary: 'Show a service by name or id',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ service: getEntity(ctx.db, 'services', params.ref!) }),
+    handler: async ({ params }) => ({ service: await getEntity(ctx.db, 'services', params.ref!) }),
   })
   addRoute(app, ctx, {
     ...base,
@@ -53,8 +53,8 @@ export function serviceRoutes(app: FastifyInstance, ctx: ControllerContext): voi
     params: refParams,
     body: updateEntityBody,
     response: one,
-    handler: ({ params, body }) => ({
-      service: changeService(ctx, params.ref!, {
+    handler: async ({ params, body }) => ({
+      service: await changeService(ctx, params.ref!, {
         name: body.name as string | undefined,
         attributes: body.attributes as string[] | undefined,
       }),
@@ -67,6 +67,6 @@ export function serviceRoutes(app: FastifyInstance, ctx: ControllerContext): voi
     summary: 'Delete a service',
     params: refParams,
     response: one,
-    handler: ({ params }) => ({ service: removeService(ctx, params.ref!) }),
+    handler: async ({ params }) => ({ service: await removeService(ctx, params.ref!) }),
   })
 }
