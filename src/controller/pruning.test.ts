@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import { enrollWithToken } from '../sdk/enroll.js'
+import { describeStores } from './store/pg.test-util.js'
 import { startTestController, type TestController } from './controller.test-util.js'
 import { recordCertificate } from './model/certificates.js'
 import { createIdentity, removeIdentity } from './ops/identities.js'
@@ -7,11 +8,15 @@ import { pruneRecords } from './pruning.js'
 
 const DAY = 86_400_000
 
-describe('record pruning', () => {
+describeStores('record pruning', (store) => {
   let c: TestController
 
   beforeAll(async () => {
-    c = await startTestController({ network: 'prune', settings: { recordRetention: 86_400 } })
+    c = await startTestController({
+      ...store,
+      network: 'prune',
+      settings: { recordRetention: 86_400 },
+    })
   })
   afterAll(async () => {
     await c.stop()

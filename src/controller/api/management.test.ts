@@ -1,20 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ZhCode } from '../../errors.js'
 import { ControllerClient } from '../../sdk/controller-client.js'
 import { enrollWithToken } from '../../sdk/enroll.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import type { ChangeEvent } from '../changes.js'
+import { describeStores } from '../store/pg.test-util.js'
 import { startTestController, type TestController } from '../controller.test-util.js'
 import type { GrantsResponse } from '../ops/grants.js'
 import { codeOf } from '../../errors.test-util.js'
 
-describe('management API', () => {
+describeStores('management API', (store) => {
   let c: TestController
   let admin: ControllerClient
   let endpoint: IdentityFile
 
   beforeAll(async () => {
-    c = await startTestController()
+    c = await startTestController(store)
     admin = new ControllerClient(c.admin)
     const r = await admin.call<{ enrollment: { token: string } }>('POST', '/v1/identities', {
       name: 'app',

@@ -1,11 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ZhCode } from '../../errors.js'
 import { createKeyAndCsr } from '../../pki/csr.js'
 import { requestJson } from '../../sdk/controller-client.js'
 import { enrollWithToken } from '../../sdk/enroll.js'
+import { describeStores } from '../store/pg.test-util.js'
 import { startTestController, type TestController } from '../controller.test-util.js'
 import { signEnrollToken } from '../enrollment/token.js'
 import { insertEnrollment } from '../model/enrollments.js'
@@ -14,13 +15,13 @@ import { createIdentity } from './identities.js'
 import { enroll } from './enroll.js'
 import { codeOf } from '../../errors.test-util.js'
 
-describe('enrollment refuses bad input and changes nothing', () => {
+describeStores('enrollment refuses bad input and changes nothing', (store) => {
   let c: TestController
   let other: TestController
 
   beforeAll(async () => {
-    c = await startTestController({ network: 'alpha' })
-    other = await startTestController({ network: 'beta' })
+    c = await startTestController({ ...store, network: 'alpha' })
+    other = await startTestController({ ...store, network: 'beta' })
   })
   afterAll(async () => {
     await c.stop()

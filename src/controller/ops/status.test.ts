@@ -3,6 +3,7 @@ import { inspectCertificate } from '../../pki/inspect.js'
 import { ControllerClient } from '../../sdk/controller-client.js'
 import { enrollWithToken } from '../../sdk/enroll.js'
 import { renewIdentity } from '../../sdk/renewal.js'
+import { describeStores } from '../store/pg.test-util.js'
 import { startTestController, type TestController } from '../controller.test-util.js'
 import { createIdentity, changeIdentity } from './identities.js'
 import { createRouter } from './routers.js'
@@ -34,11 +35,11 @@ describe('certificateWarning', () => {
   })
 })
 
-describe('networkStatus', () => {
+describeStores('networkStatus', (store) => {
   let c: TestController
 
   beforeAll(async () => {
-    c = await startTestController({ network: 'stat' })
+    c = await startTestController({ ...store, network: 'stat' })
   })
   afterAll(async () => {
     await c.stop()

@@ -1,3 +1,4 @@
+import { describe } from 'vitest'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
@@ -49,4 +50,13 @@ async function adminQuery(sql: string): Promise<void> {
   } finally {
     await client.end()
   }
+}
+
+/**
+ * Declares a suite twice: on SQLite, and on PostgreSQL (shown as skipped, never silently
+ * dropped, when no server is reachable). `body` passes `store` on to startTestController.
+ */
+export function describeStores(title: string, body: (store: { postgres: boolean }) => void): void {
+  describe(`${title} [sqlite]`, () => body({ postgres: false }))
+  describe.skipIf(!pgAvailable)(`${title} [postgres]`, () => body({ postgres: true }))
 }

@@ -8,7 +8,7 @@ type Statement = Database.Statement<SqlParam[]>
 
 /**
  * Opens (creating if needed, mode 0600) the embedded store: WAL journal, foreign keys on, every
- * pending migration applied in one transaction each. A file migrated by a newer version is refused.
+ * pending migration applied in one transaction. A file migrated by a newer version is refused.
  */
 export function openSqliteStore(path: string): Store {
   try {
@@ -38,18 +38,18 @@ function migrate(db: Database.Database): void {
       'ZH_STORE_SCHEMA_NEWER',
       `schema version ${current}, this version knows ${sqliteMigrations.length}`,
     )
-  for (let version = current; version < sqliteMigrations.length; version++) {
-    try {
-      db.transaction(() => {
-        db.exec(sqliteMigrations[version]!)
-        db.pragma(`user_version = ${version + 1}`)
-      })()
-    } catch (err) {
-      throw new ZhError(
-        'ZH_STORE_MIGRATION_FAILED',
-        `migration ${version + 1}: ${(err as Error).message}`,
-      )
-    }
+  // Every pending migration in one transaction: a failure leaves the file as it was.
+  let version = current
+  try {
+    db.transaction(() => {
+      for (; version < sqliteMigrations.length; version++) db.exec(sqliteMigrations[version]!)
+      db.pragma(`user_version = ${sqliteMigrations.length}`)
+    })()
+  } catch (err) {
+    throw new ZhError(
+      'ZH_STORE_MIGRATION_FAILED',
+      `migration ${version + 1}: ${(err as Error).message}`,
+    )
   }
 }
 
