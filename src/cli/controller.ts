@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { initController } from '../controller/init.js'
+import { joinController } from '../controller/join.js'
+import { migrateStore } from '../controller/migrate.js'
 import { LIFETIME_RANGES, parseLifetime } from '../controller/lifetimes.js'
 import { runController } from '../controller/run.js'
 import { ZhError, isZhError } from '../errors.js'
@@ -72,6 +74,14 @@ export function controllerCommands(program: Command): void {
     )
     .option('--key-type <type>', 'CA key type: p256 or ed25519', 'p256')
     .option(
+      '--store <url>',
+      'a PostgreSQL URL to keep the network in, for several replicas (default: SQLite in --dir)',
+    )
+    .option(
+      '--store-key-file <file>',
+      'the key sealing the CA and signing keys in --store (default $ZEROHOOK_STORE_KEY; with neither, a new one is written to DIR/store.key)',
+    )
+    .option(
       '--ca-ttl <seconds>',
       'lifetime of the CA, which nothing renews (default 315360000, 10 years)',
       lifetime('caTtl'),
@@ -86,6 +96,8 @@ export function controllerCommands(program: Command): void {
         advertise?: string
         keyType: string
         caTtl?: number
+        store?: string
+        storeKeyFile?: string
         json?: boolean
       },
     ) => {
@@ -99,10 +111,16 @@ export function controllerCommands(program: Command): void {
         keyType: opts.keyType,
         caTtl: opts.caTtl,
         lifetimes: lifetimesOf(opts),
+        store: opts.store,
+        storeKeyFile: opts.storeKeyFile,
       })
       emit(opts.json, r, () => {
         process.stdout.write(`network "${r.config.network}" created in ${opts.dir}\n`)
         process.stdout.write(`admin identity: ${r.adminFile} (keep it secret)\n`)
+        if (r.storeKeyFile)
+          process.stdout.write(
+            `store key: ${r.storeKeyFile} (secret; every replica needs it: --store-key-file or ZEROHOOK_STORE_KEY)\n`,
+          )
         process.stdout.write(`next: zerohook controller run --dir ${opts.dir}\n`)
       })
     },
@@ -114,6 +132,14 @@ export function controllerCommands(program: Command): void {
     .requiredOption('--dir <dir>', 'directory made by `controller init`')
     .option('--listen <host:port>', 'override the listen address')
     .option(
+      '--store <url>',
+      'override the store in controller.json (postgres://... or sqlite:PATH)',
+    )
+    .option(
+      '--store-key-file <file>',
+      'the store key of a shared store (default $ZEROHOOK_STORE_KEY, else DIR/store.key)',
+    )
+    .option(
       '--record-retention <seconds>',
       'keep records of expired certificates and spent enrollment tokens this long (default 604800, 7 days)',
       (value: string) => {
@@ -123,10 +149,20 @@ export function controllerCommands(program: Command): void {
       },
     )
   withLifetimes(run, 'default: as set at init, else').action(
-    async (opts: LifetimeFlags & { dir: string; listen?: string; recordRetention?: number }) => {
+    async (
+      opts: LifetimeFlags & {
+        dir: string
+        listen?: string
+        store?: string
+        storeKeyFile?: string
+        recordRetention?: number
+      },
+    ) => {
       const running = await runController({
         dir: opts.dir,
         listen: opts.listen,
+        store: opts.store,
+        storeKeyFile: opts.storeKeyFile,
         settings: {
           ...lifetimesOf(opts),
           ...(opts.recordRetention === undefined ? {} : { recordRetention: opts.recordRetention }),
@@ -137,4 +173,59 @@ export function controllerCommands(program: Command): void {
       await running.close()
     },
   )
+
+  group
+    .command('join')
+    .description(
+      'Add a replica to a network kept in PostgreSQL: its own directory and TLS certificate, the shared CA',
+    )
+    .requiredOption('--dir <dir>', 'a new directory for this replica (created, mode 0700)')
+    .requiredOption('--store <url>', 'the PostgreSQL URL the network lives in')
+    .option('--store-key-file <file>', 'the store key (default $ZEROHOOK_STORE_KEY)')
+    .option(
+      '--listen <host:port>',
+      'address to listen on (port 0: any free port)',
+      '127.0.0.1:1280',
+    )
+    .option('--advertise <host:port>', 'address endpoints use to reach this replica')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (opts: {
+        dir: string
+        store: string
+        storeKeyFile?: string
+        listen: string
+        advertise?: string
+        json?: boolean
+      }) => {
+        const r = await joinController(opts)
+        emit(opts.json, r, () => {
+          process.stdout.write(`replica of network "${r.config.network}" made in ${opts.dir}\n`)
+          process.stdout.write(`next: zerohook controller run --dir ${opts.dir}\n`)
+        })
+      },
+    )
+
+  group
+    .command('migrate')
+    .description(
+      'Move a network from its SQLite controller to PostgreSQL, keeping every identity and certificate (stop the controller first)',
+    )
+    .requiredOption('--from <sqlite:DIR>', 'the controller directory, as sqlite:DIR')
+    .requiredOption('--to <url>', 'an empty PostgreSQL database')
+    .option(
+      '--store-key-file <file>',
+      'the store key (default $ZEROHOOK_STORE_KEY; with neither, a new one is written to DIR/store.key)',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { from: string; to: string; storeKeyFile?: string; json?: boolean }) => {
+      const r = await migrateStore(opts)
+      emit(opts.json, r, () => {
+        const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${n}`)
+        process.stdout.write(`network "${r.network}" moved: ${rows.join(', ')}\n`)
+        if (r.storeKeyFile)
+          process.stdout.write(`store key: ${r.storeKeyFile} (secret; every replica needs it)\n`)
+        process.stdout.write(`next: zerohook controller run --dir ${opts.from.slice(7)}\n`)
+      })
+    })
 }
