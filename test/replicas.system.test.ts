@@ -12,13 +12,13 @@ describe.skipIf(!pgAvailable)(
   { timeout: 180_000 },
   () => {
     let net: ReplicatedNetwork
-    let routers: { r1: Daemon; r2: Daemon }
     let receiver: Daemon
     let sender: Zerohook
 
     beforeAll(async () => {
       net = await startReplicatedNetwork()
-      routers = { r1: await net.router('a', 'router-1'), r2: await net.router('b', 'router-2') }
+      await net.router('a', 'router-1')
+      await net.router('b', 'router-2')
       // The service on replica A; every policy on replica B.
       await net.admin('a', 'service', 'create', 'jenkins-webhook', '--attr', 'webhooks')
       await net.admin(
