@@ -94,6 +94,26 @@ describe.skipIf(!pgAvailable)(
       expect(opened(net.replicas.a)).not.toContain(id('router-2'))
     })
 
+    it('links router-1 (on A) and router-2 (on B): each replica sees the whole router graph', async () => {
+      type Graph = { routers: { id: string; links: Record<string, number> }[] }
+      const linked = (g: Graph) =>
+        g.routers.length === 2 && g.routers.every((r) => Object.keys(r.links).length === 1)
+      const end = Date.now() + 30_000
+      let graphs: Graph[] = []
+      while (Date.now() < end) {
+        graphs = [
+          await net.admin<Graph>('a', 'router', 'links'),
+          await net.admin<Graph>('b', 'router', 'links'),
+        ]
+        if (graphs.every(linked)) break
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      console.log(
+        `router links seen by A and B: ${JSON.stringify(graphs.map((g) => g.routers.map((r) => r.links)))}`,
+      )
+      expect(graphs.every(linked)).toBe(true)
+    })
+
     it('delivers a webhook from a sender enrolled on B to a receiver enrolled on A', async () => {
       const { fetch } = await import('undici')
       const res = await fetch('http://jenkins-webhook/hook', {

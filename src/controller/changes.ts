@@ -57,7 +57,7 @@ export async function applyChange<T>(
           Date.now(),
           JSON.stringify(event),
         ])
-        await tx.announceChanges()
+        await tx.announce('changes')
         return { result, event }
       }
       return { result, event: undefined }

@@ -39,7 +39,7 @@ export class ChangeFeed {
   async start(): Promise<void> {
     const row = await this.db.get<{ seq: number | null }>('SELECT MAX(seq) AS seq FROM changes')
     this.last = Number(row?.seq ?? 0)
-    this.stopWatch = this.db.watch(() => void this.catchUp())
+    this.stopWatch = this.db.watch('changes', () => void this.catchUp())
     this.timer = setInterval(() => void this.catchUp(), SAFETY_POLL_MS)
     this.timer.unref()
   }

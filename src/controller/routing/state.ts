@@ -28,6 +28,8 @@ export class RoutingState extends EventEmitter<{ routes: [routerId: string, line
   /** Open control channels per router (a reconnect may overlap the old stream briefly). */
   private readonly streams = new Map<string, number>()
   private readonly sent = new Map<string, string>()
+  /** Routers connected to other replicas of the network (shared stores), by id. */
+  private remote = new Map<string, { address: string; topology?: TopologyReport }>()
 
   /** A router reported its address and topology. */
   report(routerId: string, address: string, topology: TopologyReport | undefined): void {
@@ -43,22 +45,39 @@ export class RoutingState extends EventEmitter<{ routes: [routerId: string, line
     this.recompute()
   }
 
-  /** A router's control channel closed: when it was the last, the router leaves the graph. */
-  offline(routerId: string): void {
+  /**
+   * A router's control channel closed: when it was the last, the router leaves the graph (and
+   * this returns true).
+   */
+  offline(routerId: string): boolean {
     const n = (this.streams.get(routerId) ?? 1) - 1
-    if (n > 0) return void this.streams.set(routerId, n)
+    if (n > 0) {
+      this.streams.set(routerId, n)
+      return false
+    }
     this.streams.delete(routerId)
     this.topology.delete(routerId)
     this.sent.delete(routerId)
     this.recompute()
+    return true
   }
 
   /** A router was deleted. */
   remove(routerId: string): void {
+    this.remote.delete(routerId)
     this.streams.delete(routerId)
     this.topology.delete(routerId)
     this.addresses.delete(routerId)
     this.sent.delete(routerId)
+    this.recompute()
+  }
+
+  /**
+   * The routers other replicas hold, as their last reports say: they take part in every path
+   * and peer list this replica computes (local reports win for a router both know).
+   */
+  setRemote(routers: { id: string; address: string; topology?: TopologyReport }[]): void {
+    this.remote = new Map(routers.map((r) => [r.id, r]))
     this.recompute()
   }
 
@@ -69,21 +88,26 @@ export class RoutingState extends EventEmitter<{ routes: [routerId: string, line
 
   /** Each live router's reported links (peer → RTT ms), for `router list`. */
   links(): Map<string, Readonly<Record<string, number>>> {
-    return new Map([...this.topology].map(([id, t]) => [id, t.links]))
+    const all = new Map<string, Readonly<Record<string, number>>>()
+    for (const [id, r] of this.remote) if (r.topology) all.set(id, r.topology.links)
+    for (const [id, t] of this.topology) all.set(id, t.links)
+    return all
   }
 
   private lines(): Map<string, RoutesLine> {
-    const live = [...this.streams.keys()].sort()
+    const live = [...new Set([...this.streams.keys(), ...this.remote.keys()])].sort()
+    const topologyOf = (id: string) => this.topology.get(id) ?? this.remote.get(id)?.topology
+    const addressOf = (id: string) => this.addresses.get(id) ?? this.remote.get(id)?.address
     const routers = live.map((id) => ({
       id,
-      ...(this.topology.get(id) ?? { links: {}, services: {}, load: 0 }),
+      ...(topologyOf(id) ?? { links: {}, services: {}, load: 0 }),
     }))
     const tables = computeRoutes(routers)
     const lines = new Map<string, RoutesLine>()
     for (const id of live) {
       const peers = live
-        .filter((p) => p !== id && this.addresses.has(p))
-        .map((p) => ({ id: p, address: this.addresses.get(p)! }))
+        .filter((p) => p !== id && addressOf(p) !== undefined)
+        .map((p) => ({ id: p, address: addressOf(p)! }))
       lines.set(id, { type: 'routes', peers, routes: tables.get(id) ?? {} })
     }
     return lines

@@ -251,7 +251,7 @@ export function storeCompliance(
               Date.now(),
               JSON.stringify({ lost: [], lostRouterAccess: [], revoked: [] }),
             ])
-            await tx.announceChanges()
+            await tx.announce('changes')
             if (fail) throw new Error('rolled back')
           },
           { exclusive: true },

@@ -98,5 +98,14 @@ export const postgresMigrations: readonly string[] = [
   );
 
   CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE router_presence (
+    router_id TEXT NOT NULL,
+    replica TEXT NOT NULL,
+    address TEXT NOT NULL,
+    topology TEXT,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (router_id, replica)
+  );
   `,
 ]

@@ -110,5 +110,16 @@ export const sqliteMigrations: readonly string[] = [
 
   -- Network secrets (CA key, signing key) sealed with the store key; only shared stores use it.
   CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  -- Which replica holds each router's control channel, with the router's last topology report,
+  -- so every replica computes paths over the whole router graph (shared stores only).
+  CREATE TABLE router_presence (
+    router_id TEXT NOT NULL,
+    replica TEXT NOT NULL,
+    address TEXT NOT NULL,
+    topology TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (router_id, replica)
+  );
   `,
 ]

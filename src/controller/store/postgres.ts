@@ -3,13 +3,13 @@ import { ZhError } from '../../errors.js'
 import { postgresMigrations } from './migrations-postgres.js'
 import { numberedPlaceholders } from './placeholders.js'
 import { maskUrl, storeError } from './postgres-errors.js'
-import type { SqlParam, Store, Tx, TxOptions } from './types.js'
+import type { SqlParam, Store, Topic, Tx, TxOptions } from './types.js'
 
 /** Advisory lock keys: one for migrations, one serializing exclusive transactions. */
 const MIGRATION_LOCK = 0x7a68_6d67
 const CHANGE_LOCK = 0x7a68_6368
-/** The NOTIFY channel that wakes every replica's change feed. */
-const CHANNEL = 'zerohook_changes'
+/** The NOTIFY channel of each topic. */
+const CHANNELS: Record<Topic, string> = { changes: 'zerohook_changes', routers: 'zerohook_routers' }
 const LISTEN_BACKOFF_MIN = 200
 const LISTEN_BACKOFF_MAX = 5_000
 
@@ -106,7 +106,7 @@ async function migrate(pool: pg.Pool, location: string): Promise<void> {
 
 class PostgresStore implements Store {
   readonly kind = 'postgres'
-  private readonly watchers = new Set<() => void>()
+  private readonly watchers = new Set<{ topic: Topic; onWake: () => void }>()
   private listener: pg.Client | undefined
   private listenTimer: NodeJS.Timeout | undefined
   private listenAttempt = 0
@@ -146,8 +146,11 @@ class PostgresStore implements Store {
       get: (sql, params = []) => on(async () => (await this.query(client, sql, params)).rows[0]),
       run: (sql, params = []) =>
         on(async () => (await this.query(client, sql, params)).rowCount ?? 0),
-      announceChanges: () =>
-        on(async () => void (await this.query(client, 'SELECT pg_notify(?, ?)', [CHANNEL, '']))),
+      announce: (topic) =>
+        on(
+          async () =>
+            void (await this.query(client, 'SELECT pg_notify(?, ?)', [CHANNELS[topic], ''])),
+        ),
     } as Tx
     let broken: Error | undefined
     try {
@@ -169,11 +172,16 @@ class PostgresStore implements Store {
     }
   }
 
-  watch(onWake: () => void): () => void {
-    this.watchers.add(onWake)
+  async announce(topic: Topic): Promise<void> {
+    await this.query(this.pool, 'SELECT pg_notify(?, ?)', [CHANNELS[topic], ''])
+  }
+
+  watch(topic: Topic, onWake: () => void): () => void {
+    const watcher = { topic, onWake }
+    this.watchers.add(watcher)
     if (!this.listener && !this.listenTimer) void this.listen()
     return () => {
-      this.watchers.delete(onWake)
+      this.watchers.delete(watcher)
       if (this.watchers.size === 0) this.stopListening()
     }
   }
@@ -215,17 +223,21 @@ class PostgresStore implements Store {
     }
     client.on('error', retry)
     client.on('end', () => retry())
-    client.on('notification', () => this.wake())
+    client.on('notification', (n) => {
+      const topic = (Object.keys(CHANNELS) as Topic[]).find((t) => CHANNELS[t] === n.channel)
+      if (topic) this.wake(topic)
+    })
     try {
       await client.connect()
-      await client.query(`LISTEN ${CHANNEL}`)
+      for (const channel of Object.values(CHANNELS)) await client.query(`LISTEN ${channel}`)
     } catch (err) {
       return retry(err)
     }
     if (this.listener !== client) return
     if (this.listenAttempt > 0) this.opts.onNotice?.('change notifications back')
     this.listenAttempt = 0
-    this.wake() // anything committed while we were not listening is read now
+    // Anything announced while we were not listening is read now.
+    for (const topic of Object.keys(CHANNELS) as Topic[]) this.wake(topic)
   }
 
   private stopListening(): void {
@@ -236,7 +248,7 @@ class PostgresStore implements Store {
     if (client) void client.end().catch(() => undefined)
   }
 
-  private wake(): void {
-    for (const onWake of this.watchers) onWake()
+  private wake(topic: Topic): void {
+    for (const w of this.watchers) if (w.topic === topic) w.onWake()
   }
 }

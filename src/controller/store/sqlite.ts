@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { ZhError } from '../../errors.js'
 import { sqliteMigrations } from './migrations-sqlite.js'
-import type { SqlParam, Store, Tx } from './types.js'
+import type { SqlParam, Store, Topic, Tx } from './types.js'
 
 type Statement = Database.Statement<SqlParam[]>
 
@@ -61,7 +61,7 @@ function migrate(db: Database.Database): void {
 class SqliteStore implements Store {
   readonly kind = 'sqlite'
   private readonly statements = new Map<string, Statement>()
-  private readonly watchers = new Set<() => void>()
+  private readonly watchers = new Set<{ topic: Topic; onWake: () => void }>()
   private tail: Promise<void> = Promise.resolve()
   private queued = 0
 
@@ -85,7 +85,7 @@ class SqliteStore implements Store {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.enqueue(async () => {
       let open = true
-      let announced = false
+      const announced = new Set<Topic>()
       const guard = <R>(op: () => R): Promise<R> => {
         if (!open) return Promise.reject(new Error('transaction already ended'))
         return this.attempt(op)
@@ -96,8 +96,8 @@ class SqliteStore implements Store {
         get: <R>(sql: string, params: readonly SqlParam[] = []) =>
           guard(() => this.prepare(sql).get(...params) as R | undefined),
         run: (sql, params = []) => guard(() => this.prepare(sql).run(...params).changes),
-        announceChanges: () => {
-          announced = true
+        announce: (topic) => {
+          announced.add(topic)
           return Promise.resolve()
         },
       }
@@ -105,7 +105,7 @@ class SqliteStore implements Store {
       try {
         const result = await fn(tx)
         this.db.exec('COMMIT')
-        if (announced) for (const wake of this.watchers) wake()
+        for (const topic of announced) this.wake(topic)
         return result
       } catch (err) {
         if (this.db.inTransaction) this.db.exec('ROLLBACK')
@@ -116,9 +116,19 @@ class SqliteStore implements Store {
     })
   }
 
-  watch(onWake: () => void): () => void {
-    this.watchers.add(onWake)
-    return () => this.watchers.delete(onWake)
+  announce(topic: Topic): Promise<void> {
+    this.wake(topic)
+    return Promise.resolve()
+  }
+
+  watch(topic: Topic, onWake: () => void): () => void {
+    const watcher = { topic, onWake }
+    this.watchers.add(watcher)
+    return () => this.watchers.delete(watcher)
+  }
+
+  private wake(topic: Topic): void {
+    for (const w of this.watchers) if (w.topic === topic) w.onWake()
   }
 
   close(): Promise<void> {

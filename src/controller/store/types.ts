@@ -15,10 +15,16 @@ export interface Queryable {
   run(sql: string, params?: readonly SqlParam[]): Promise<number>
 }
 
+/**
+ * What replicas tell each other about: recorded changes (the change feed), and router presence
+ * (which router is connected to which replica, with its links; see routing/presence.ts).
+ */
+export type Topic = 'changes' | 'routers'
+
 /** One transaction: all of it commits, or none of it. */
 export interface Tx extends Queryable {
-  /** Wakes every replica's change feed when (and only if) this transaction commits. */
-  announceChanges(): Promise<void>
+  /** Wakes every replica's watchers of `topic` when (and only if) this transaction commits. */
+  announce(topic: Topic): Promise<void>
 }
 
 /** Options of {@link Store.transaction}. */
@@ -40,10 +46,12 @@ export interface Store extends Queryable {
   readonly location: string
   /** Runs `fn` in one transaction; a throw rolls everything back. Inside, use only `tx`. */
   transaction<T>(fn: (tx: Tx) => Promise<T>, opts?: TxOptions): Promise<T>
+  /** Wakes every replica's watchers of `topic` now (outside a transaction). */
+  announce(topic: Topic): Promise<void>
   /**
-   * Calls `onWake` whenever any replica committed announced changes, and after the store's
-   * notification channel (re)connected, when some may have been missed. Returns a stop function.
+   * Calls `onWake` whenever any replica announced `topic`, and after the store's notification
+   * channel (re)connected, when some may have been missed. Returns a stop function.
    */
-  watch(onWake: () => void): () => void
+  watch(topic: Topic, onWake: () => void): () => void
   close(): Promise<void>
 }

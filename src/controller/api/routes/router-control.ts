@@ -3,6 +3,7 @@ import type { ChangeEvent, SequencedChange } from '../../changes.js'
 import type { ControllerContext } from '../../context.js'
 import { activeRevocations } from '../../model/certificates.js'
 import { reportRouterStatus } from '../../model/router-status.js'
+import { RouterPresence } from '../../routing/presence.js'
 import { RoutingState, type RoutesLine, type TopologyReport } from '../../routing/state.js'
 import { addRoute } from '../route.js'
 
@@ -23,6 +24,9 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
   const tags = ['router control']
   const routing = new RoutingState()
   routing.setMaxListeners(0) // one listener per open control channel
+  // Other replicas' routers join this replica's graph (shared stores).
+  const presence = new RouterPresence(ctx.db, () => ctx.url, routing, ctx.log)
+  presence.start()
   // A deleted router's certificates are revoked: it leaves the graph at once.
   ctx.events.on('change', (event: ChangeEvent) => {
     for (const r of event.revoked) routing.remove(r.principalId)
@@ -33,6 +37,7 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
     for (const res of streams) res.end()
     done()
   })
+  app.addHook('onClose', async () => presence.stop())
   addRoute(app, ctx, {
     method: 'POST',
     url: '/v1/router/status',
@@ -73,6 +78,7 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
               load: (body.load ?? 0) as number,
             }
       routing.report(principal!.id, body.address as string, topology)
+      await presence.reported(principal!.id, body.address as string, topology)
       return { ok: true }
     },
   })
@@ -170,7 +176,12 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
         clearInterval(heartbeat)
         ctx.events.off('change', onChange)
         routing.off('routes', onRoutes)
-        routing.offline(principal!.id)
+        if (routing.offline(principal!.id))
+          presence
+            .gone(principal!.id)
+            .catch((err: Error) =>
+              ctx.log.warn({ err: err.message }, 'router presence not updated'),
+            )
         ctx.log.info({ router: principal!.id }, 'router control channel closed')
       })
       return undefined
