@@ -18,7 +18,7 @@ export interface FakeController {
 /** Starts a {@link FakeController}. */
 export async function startFakeController(
   network: TestNetwork,
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  handler: (req: IncomingMessage, res: ServerResponse, body: string) => void | Promise<void>,
 ): Promise<FakeController> {
   const own = await network.identity('controller', { kind: 'controller' })
   const hits: string[] = []
@@ -27,8 +27,16 @@ export async function startFakeController(
     (req, res) => {
       hits.push(`${req.method} ${req.url}`)
       // Answer only once the body is in, as a real server does.
-      req.resume()
-      req.on('end', () => handler(req, res))
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        Promise.resolve(handler(req, res, Buffer.concat(chunks).toString('utf8'))).catch(
+          (err: Error) => {
+            res.writeHead(500)
+            res.end(err.message)
+          },
+        )
+      })
     },
   )
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
