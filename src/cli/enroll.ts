@@ -37,6 +37,7 @@ export function enrollCommands(program: Command): void {
         name: identity.name,
         network: identity.network,
         controller: identity.controller,
+        controllers: identity.controllers ?? [identity.controller],
         file: opts.out,
       }
       emit(opts.json, summary, () =>

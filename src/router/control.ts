@@ -77,7 +77,7 @@ export function startControlClient(
     // The newest attempt failed: try again (another replica, if there is one), unless a stream
     // with the current certificate is up.
     const failed = () => {
-      if (seq !== started || active?.cert === identity().certificate) return
+      if (stopped || seq !== started || active?.cert === identity().certificate) return
       pool.failed(url)
       retry()
     }
@@ -150,7 +150,7 @@ export function startControlClient(
         active = undefined
         opts.onState(false)
         // A replica that goes away ends its streams: the next attempt tries another.
-        pool.failed(url)
+        if (!stopped) pool.failed(url)
         retry()
       } else failed()
     })
