@@ -2,6 +2,7 @@ import { benchCold } from './cold.js'
 import { benchController } from './controller.js'
 import { benchLinks } from './links.js'
 import { benchOverlay } from './overlay.js'
+import { benchStores } from './stores.js'
 import { benchTunnel } from './tunnel.js'
 import { benchWebhooks } from './webhooks.js'
 
@@ -9,6 +10,7 @@ import { benchWebhooks } from './webhooks.js'
 const suites: Record<string, () => Promise<void>> = {
   cold: benchCold,
   controller: benchController,
+  stores: benchStores,
   overlay: benchOverlay,
   links: benchLinks,
   webhooks: benchWebhooks,

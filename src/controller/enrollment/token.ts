@@ -9,11 +9,15 @@ import type { EnrollKind } from '../model/enrollments.js'
 
 const TYP = 'zh-enroll+jwt'
 const MAX_TOKEN = 4096
+/** Replica URLs a token carries, at most (each at most 300 characters). */
+const MAX_URLS = 8
 
 /** What an enrollment token says. */
 export interface EnrollClaims {
-  /** The controller's base URL. */
+  /** The controller's base URL (the replica that issued the token). */
   url: string
+  /** Every live controller replica's base URL when it was issued (absent from older tokens). */
+  urls?: string[]
   /** SHA-256 fingerprint (hex) of the network CA certificate. */
   caf: string
   net: string
@@ -35,6 +39,7 @@ export async function signEnrollToken(
   const exp = Math.floor(now / 1000) + ttlSeconds
   const token = await new SignJWT({
     url: claims.url,
+    ...(claims.urls && claims.urls.length > 1 ? { urls: claims.urls.slice(0, MAX_URLS) } : {}),
     caf: claims.caf,
     net: claims.net,
     em: claims.em,
@@ -88,7 +93,12 @@ export async function verifyEnrollToken(
 }
 
 function checkClaims(p: Record<string, unknown>): EnrollClaims {
-  const { url, caf, net, sub, em, jti, exp } = p
+  const { url, urls, caf, net, sub, em, jti, exp } = p
+  const urlsOk =
+    urls === undefined ||
+    (Array.isArray(urls) &&
+      urls.length <= MAX_URLS &&
+      urls.every((u) => typeof u === 'string' && u.length <= 300 && u.startsWith('https://')))
   const ok =
     typeof url === 'string' &&
     typeof caf === 'string' &&
@@ -97,7 +107,8 @@ function checkClaims(p: Record<string, unknown>): EnrollClaims {
     typeof sub === 'string' &&
     (em === 'identity' || em === 'router') &&
     typeof jti === 'string' &&
-    typeof exp === 'number'
+    typeof exp === 'number' &&
+    urlsOk
   if (!ok) throw new ZhError('ZH_ENROLL_TOKEN_INVALID', 'missing or malformed claims')
-  return { url, caf, net, sub, em, jti, exp }
+  return { url, ...(urls ? { urls: urls as string[] } : {}), caf, net, sub, em, jti, exp }
 }

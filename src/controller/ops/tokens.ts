@@ -16,7 +16,14 @@ export async function issueEnrollToken(
 ): Promise<IssuedToken> {
   const signed = await signEnrollToken(
     ctx.signingKey,
-    { url: ctx.url, caf: ctx.caFingerprint, net: ctx.network, sub: principalId, em: kind },
+    {
+      url: ctx.url,
+      urls: ctx.replicas.urls(),
+      caf: ctx.caFingerprint,
+      net: ctx.network,
+      sub: principalId,
+      em: kind,
+    },
     ctx.settings.enrollTtl,
   )
   await ctx.db.transaction(
