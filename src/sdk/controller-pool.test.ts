@@ -73,6 +73,8 @@ describe('ControllerPool', () => {
     expect(isUnreachable(markAnswer(new ZhError('ZH_CONNECT_FAILED', 'HTTP 404')))).toBe(false)
     expect(isUnreachable(unreachable())).toBe(true)
     expect(isUnreachable(new ZhError('ZH_SERVER_IDENTITY_INVALID'))).toBe(true)
+    expect(isUnreachable(new ZhError('ZH_STORE_UNAVAILABLE'))).toBe(true)
+    expect(isUnreachable(new ZhError('ZH_STORE_SCHEMA_NEWER'))).toBe(false)
     expect(isUnreachable(new Error('plain'))).toBe(false)
   })
 

@@ -53,10 +53,12 @@ export function markAnswer<E extends Error>(err: E): E {
  * Whether `err` means the controller at that URL was not reached, so that another replica may
  * be: ZH_CONNECT_FAILED (refused, reset, timed out, an unreadable answer, a 502/503/504 without
  * a code), or ZH_SERVER_IDENTITY_INVALID (whatever listens there is not our controller, e.g. a
- * port a gone replica left to something else). Every other error is an answer.
+ * port a gone replica left to something else), or ZH_STORE_UNAVAILABLE (that replica lost its
+ * database for a moment; another may still reach it). Every other error is an answer.
  */
 export function isUnreachable(err: unknown): boolean {
   if (isZhError(err, 'ZH_SERVER_IDENTITY_INVALID')) return true
+  if (isZhError(err, 'ZH_STORE_UNAVAILABLE')) return true
   return isZhError(err, 'ZH_CONNECT_FAILED') && !answers.has(err)
 }
 

@@ -1,11 +1,16 @@
 import { ZhError } from '../errors.js'
-import { decodeEnrollToken, verifyEnrollToken } from '../controller/enrollment/token.js'
+import {
+  decodeEnrollToken,
+  verifyEnrollToken,
+  type EnrollClaims,
+} from '../controller/enrollment/token.js'
 import type { EnrollResult } from '../controller/ops/enroll.js'
 import { publicKeyFromJwk } from '../controller/signing-key.js'
 import { fingerprint, splitPemBundle } from '../pki/inspect.js'
 import type { KeyType } from '../pki/keys.js'
 import { verifyCertificate } from '../pki/verify.js'
 import { requestJson, type ClientTls } from './controller-client.js'
+import { isUnreachable } from './controller-pool.js'
 import { orderControllers } from './controller-urls.js'
 import type { IdentityFile } from './identity-file.js'
 
@@ -23,15 +28,41 @@ export async function enrollWithToken(
   opts: { keyType?: KeyType } = {},
 ): Promise<IdentityFile> {
   const claims = decodeEnrollToken(token.trim())
+  // The replica that issued the token first, then the others it named: any of them enrolls,
+  // and each is checked against the token's CA fingerprint exactly like the first.
+  const urls = orderControllers(undefined, [claims.url], claims.urls ?? [])
+  let key: Promise<{ keyPem: string; csrPem: string }> | undefined
+  const keyAndCsr = () =>
+    (key ??= import('../pki/csr.js').then((m) =>
+      m.createKeyAndCsr({ commonName: claims.sub, keyType: opts.keyType }),
+    ))
+  let last: unknown
+  for (const url of urls.length > 0 ? urls : [claims.url]) {
+    try {
+      return await enrollAt(url, token.trim(), claims, keyAndCsr)
+    } catch (err) {
+      if (!isUnreachable(err)) throw err
+      last = err
+    }
+  }
+  throw last
+}
+
+async function enrollAt(
+  url: string,
+  token: string,
+  claims: EnrollClaims,
+  keyAndCsr: () => Promise<{ keyPem: string; csrPem: string }>,
+): Promise<IdentityFile> {
   const first = await requestJson<{ network: string; ca: string }>(
-    claims.url,
+    url,
     { mode: 'unverified' },
     { method: 'GET', path: '/v1/ca' },
   )
   const bundle = first.data.ca
   const caCerts = splitPemBundle(bundle)
   if (caCerts.length === 0 || !caCerts.some((pem) => fingerprint(pem) === claims.caf)) {
-    throw new ZhError('ZH_CA_FINGERPRINT_MISMATCH', claims.url)
+    throw new ZhError('ZH_CA_FINGERPRINT_MISMATCH', url)
   }
   // The unverified connection's server certificate must itself belong to the checked CA.
   try {
@@ -40,30 +71,25 @@ export async function enrollWithToken(
       kind: 'controller',
     })
   } catch (err) {
-    throw new ZhError('ZH_SERVER_IDENTITY_INVALID', `${claims.url}: ${(err as Error).message}`)
+    throw new ZhError('ZH_SERVER_IDENTITY_INVALID', `${url}: ${(err as Error).message}`)
   }
   const tls: ClientTls = { mode: 'verified', network: claims.net, ca: bundle }
   const network = await requestJson<{ network: string; grantKey: IdentityFile['grantKey'] }>(
-    claims.url,
+    url,
     tls,
     {
       method: 'GET',
       path: '/v1/network',
     },
   )
-  await verifyEnrollToken(token.trim(), publicKeyFromJwk(network.data.grantKey), {
+  await verifyEnrollToken(token, publicKeyFromJwk(network.data.grantKey), {
     network: claims.net,
   })
-  const { keyPem, csrPem } = await (
-    await import('../pki/csr.js')
-  ).createKeyAndCsr({
-    commonName: claims.sub,
-    keyType: opts.keyType,
-  })
-  const enrolled = await requestJson<EnrollResult>(claims.url, tls, {
+  const { keyPem, csrPem } = await keyAndCsr()
+  const enrolled = await requestJson<EnrollResult>(url, tls, {
     method: 'POST',
     path: '/v1/enroll',
-    body: { token: token.trim(), csr: csrPem },
+    body: { token, csr: csrPem },
   })
   const r = enrolled.data
   return {
@@ -73,7 +99,7 @@ export async function enrollWithToken(
     kind: r.kind,
     network: r.network,
     controller: r.controller,
-    controllers: enrolledControllers(r, enrolled.controllers, claims.url),
+    controllers: enrolledControllers(r, enrolled.controllers, url),
     certificate: r.certificate,
     key: keyPem,
     ca: r.ca,

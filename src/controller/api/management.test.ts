@@ -25,61 +25,75 @@ describeStores('management API', (store) => {
   })
   afterAll(() => c.stop())
 
-  async function expectRefused(p: Promise<unknown>, code: ZhCode) {
+  async function expectRefused(call: () => Promise<unknown>, code: ZhCode) {
     const before = await c.dump()
-    expect(await codeOf(p)).toBe(code)
+    expect(await codeOf(call())).toBe(code)
     expect(await c.dump()).toEqual(before)
   }
 
   it('refuses duplicate names, unknown names, bad names and bad role syntax', async () => {
     await admin.call('POST', '/v1/services', { name: 'hooks', attributes: ['webhooks'] })
-    await expectRefused(admin.call('POST', '/v1/services', { name: 'hooks' }), 'ZH_NAME_TAKEN')
-    await expectRefused(admin.call('POST', '/v1/identities', { name: 'app' }), 'ZH_NAME_TAKEN')
-    await expectRefused(admin.call('GET', '/v1/identities/nobody'), 'ZH_IDENTITY_NOT_FOUND')
-    await expectRefused(admin.call('DELETE', '/v1/services/nothing'), 'ZH_SERVICE_NOT_FOUND')
-    await expectRefused(admin.call('DELETE', '/v1/service-policies/none'), 'ZH_POLICY_NOT_FOUND')
     await expectRefused(
-      admin.call('POST', '/v1/services', { name: 'bad name!' }),
+      () => admin.call('POST', '/v1/services', { name: 'hooks' }),
+      'ZH_NAME_TAKEN',
+    )
+    await expectRefused(
+      () => admin.call('POST', '/v1/identities', { name: 'app' }),
+      'ZH_NAME_TAKEN',
+    )
+    await expectRefused(() => admin.call('GET', '/v1/identities/nobody'), 'ZH_IDENTITY_NOT_FOUND')
+    await expectRefused(() => admin.call('DELETE', '/v1/services/nothing'), 'ZH_SERVICE_NOT_FOUND')
+    await expectRefused(
+      () => admin.call('DELETE', '/v1/service-policies/none'),
+      'ZH_POLICY_NOT_FOUND',
+    )
+    await expectRefused(
+      () => admin.call('POST', '/v1/services', { name: 'bad name!' }),
       'ZH_NAME_INVALID',
     )
     await expectRefused(
-      admin.call('POST', '/v1/services', { name: 'x', attributes: ['#nope'] }),
+      () => admin.call('POST', '/v1/services', { name: 'x', attributes: ['#nope'] }),
       'ZH_ATTRIBUTE_INVALID',
     )
     for (const roles of [['senders'], ['#'], ['@'], [''], ['#a b']]) {
       await expectRefused(
-        admin.call('POST', '/v1/service-policies', {
-          name: 'p',
-          type: 'dial',
-          identityRoles: roles,
-          serviceRoles: ['#all'],
-        }),
+        () =>
+          admin.call('POST', '/v1/service-policies', {
+            name: 'p',
+            type: 'dial',
+            identityRoles: roles,
+            serviceRoles: ['#all'],
+          }),
         'ZH_ROLE_INVALID',
       )
     }
     await expectRefused(
-      admin.call('POST', '/v1/service-policies', {
-        name: 'p',
-        type: 'fly',
-        identityRoles: ['#all'],
-        serviceRoles: ['#all'],
-      }),
+      () =>
+        admin.call('POST', '/v1/service-policies', {
+          name: 'p',
+          type: 'fly',
+          identityRoles: ['#all'],
+          serviceRoles: ['#all'],
+        }),
       'ZH_BAD_REQUEST',
     )
     await expectRefused(
-      admin.call('POST', '/v1/identities', { name: 'x', extra: 1 }),
+      () => admin.call('POST', '/v1/identities', { name: 'x', extra: 1 }),
       'ZH_BAD_REQUEST',
     )
   })
 
   it('refuses management calls from a non-admin identity', async () => {
     const asEndpoint = new ControllerClient(endpoint)
-    await expectRefused(asEndpoint.call('GET', '/v1/identities'), 'ZH_AUTH_ADMIN_REQUIRED')
+    await expectRefused(() => asEndpoint.call('GET', '/v1/identities'), 'ZH_AUTH_ADMIN_REQUIRED')
     await expectRefused(
-      asEndpoint.call('POST', '/v1/identities', { name: 'evil' }),
+      () => asEndpoint.call('POST', '/v1/identities', { name: 'evil' }),
       'ZH_AUTH_ADMIN_REQUIRED',
     )
-    await expectRefused(asEndpoint.call('DELETE', '/v1/identities/admin'), 'ZH_AUTH_ADMIN_REQUIRED')
+    await expectRefused(
+      () => asEndpoint.call('DELETE', '/v1/identities/admin'),
+      'ZH_AUTH_ADMIN_REQUIRED',
+    )
   })
 
   it('pushes exactly the lost permissions when a policy changes, and revocations when an identity is disabled', async () => {
@@ -107,13 +121,13 @@ describeStores('management API', (store) => {
     expect(events).toHaveLength(2)
     expect(events[1]!.revoked.map((r) => r.principalId)).toEqual([endpoint.id])
     await expectRefused(
-      asEndpoint.call('GET', '/v1/current-identity/grants'),
+      () => asEndpoint.call('GET', '/v1/current-identity/grants'),
       'ZH_IDENTITY_DISABLED',
     )
     await admin.call('PATCH', '/v1/identities/app', { disabled: false })
     // Re-enabled, but its certificate stays revoked: it must enroll again.
     await expectRefused(
-      asEndpoint.call('GET', '/v1/current-identity/grants'),
+      () => asEndpoint.call('GET', '/v1/current-identity/grants'),
       'ZH_AUTH_CERT_REVOKED',
     )
   })
@@ -127,7 +141,7 @@ describeStores('management API', (store) => {
     const client = new ControllerClient(id)
     const other = await createKeyAndCsr({ commonName: 'someone-else' })
     await expectRefused(
-      client.call('POST', '/v1/current-identity/renew', { csr: other.csrPem }),
+      () => client.call('POST', '/v1/current-identity/renew', { csr: other.csrPem }),
       'ZH_CSR_SUBJECT_INVALID',
     )
     const mine = await createKeyAndCsr({ commonName: id.id })

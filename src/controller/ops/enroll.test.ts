@@ -14,6 +14,7 @@ import { loadSigningKey } from '../signing-key.js'
 import { createIdentity } from './identities.js'
 import { enroll } from './enroll.js'
 import { codeOf } from '../../errors.test-util.js'
+import { closedUrl } from '../../sdk/controller-pool.test-util.js'
 
 describeStores('enrollment refuses bad input and changes nothing', (store) => {
   let c: TestController
@@ -33,9 +34,9 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
     return { id: identity.id, token: enrollment.token }
   }
 
-  async function expectRefused(p: Promise<unknown>, code: ZhCode) {
+  async function expectRefused(call: () => Promise<unknown>, code: ZhCode) {
     const before = await c.dump()
-    expect(await codeOf(p)).toBe(code)
+    expect(await codeOf(call())).toBe(code)
     expect(await c.dump()).toEqual(before)
   }
 
@@ -44,7 +45,7 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
     const identity = await enrollWithToken(token)
     expect(identity.name).toBe('ok-1')
     expect(identity.network).toBe('alpha')
-    await expectRefused(enrollWithToken(token), 'ZH_ENROLL_TOKEN_USED')
+    await expectRefused(() => enrollWithToken(token), 'ZH_ENROLL_TOKEN_USED')
   })
 
   it('refuses an expired token', async () => {
@@ -62,7 +63,7 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
     })
     const { csrPem } = await createKeyAndCsr({ commonName: id })
     await expectRefused(
-      enroll(c.ctx, { token: signed.token, csr: csrPem }),
+      () => enroll(c.ctx, { token: signed.token, csr: csrPem }),
       'ZH_ENROLL_TOKEN_EXPIRED',
     )
   })
@@ -87,20 +88,44 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
     })
     const { csrPem } = await createKeyAndCsr({ commonName: id })
     await expectRefused(
-      enroll(c.ctx, { token: signed.token, csr: csrPem }),
+      () => enroll(c.ctx, { token: signed.token, csr: csrPem }),
       'ZH_ENROLL_TOKEN_INVALID',
     )
     // The client checks the signature too, before it sends anything.
-    await expectRefused(enrollWithToken(signed.token), 'ZH_ENROLL_TOKEN_INVALID')
+    await expectRefused(() => enrollWithToken(signed.token), 'ZH_ENROLL_TOKEN_INVALID')
   })
 
   it("refuses another network's token", async () => {
     const { enrollment, identity } = await createIdentity(other.ctx, { name: 'elsewhere' })
     const { csrPem } = await createKeyAndCsr({ commonName: identity.id })
     await expectRefused(
-      enroll(c.ctx, { token: enrollment.token, csr: csrPem }),
+      () => enroll(c.ctx, { token: enrollment.token, csr: csrPem }),
       'ZH_ENROLL_NETWORK_MISMATCH',
     )
+  })
+
+  it('enrolls at the next replica the token names when the one that issued it is down', async () => {
+    const { id } = await fresh('failover')
+    const down = await closedUrl()
+    const signed = await signEnrollToken(c.ctx.signingKey, {
+      url: down,
+      urls: [down, c.url],
+      caf: c.ctx.caFingerprint,
+      net: 'alpha',
+      sub: id,
+      em: 'identity',
+    })
+    await insertEnrollment(c.ctx.db, {
+      jti: signed.jti,
+      principalId: id,
+      principalKind: 'identity',
+      expiresAt: signed.expiresAt,
+    })
+    const identity = await enrollWithToken(signed.token)
+    expect(identity.id).toBe(id)
+    expect(identity.controller).toBe(c.url)
+    // The same token again: used, whichever replica is asked.
+    await expectRefused(() => enrollWithToken(signed.token), 'ZH_ENROLL_TOKEN_USED')
   })
 
   it('refuses a CA bundle that does not match the token fingerprint (wrong controller)', async () => {
@@ -114,17 +139,17 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
       em: 'identity' as const,
     }
     const redirected = await signEnrollToken(c.ctx.signingKey, claims)
-    await expectRefused(enrollWithToken(redirected.token), 'ZH_CA_FINGERPRINT_MISMATCH')
+    await expectRefused(() => enrollWithToken(redirected.token), 'ZH_CA_FINGERPRINT_MISMATCH')
     expect(token).not.toBe(redirected.token)
   })
 
   it('refuses malformed CSRs, wrong subjects and unsupported keys, leaving the token usable', async () => {
     const { id, token } = await fresh('csr-checks')
-    await expectRefused(enroll(c.ctx, { token, csr: 'not a csr' }), 'ZH_CSR_INVALID')
+    await expectRefused(() => enroll(c.ctx, { token, csr: 'not a csr' }), 'ZH_CSR_INVALID')
     const wrong = await createKeyAndCsr({ commonName: 'someone-else' })
-    await expectRefused(enroll(c.ctx, { token, csr: wrong.csrPem }), 'ZH_CSR_SUBJECT_INVALID')
+    await expectRefused(() => enroll(c.ctx, { token, csr: wrong.csrPem }), 'ZH_CSR_SUBJECT_INVALID')
     const rsa = await rsaCsr(id)
-    await expectRefused(enroll(c.ctx, { token, csr: rsa }), 'ZH_CSR_KEY_UNSUPPORTED')
+    await expectRefused(() => enroll(c.ctx, { token, csr: rsa }), 'ZH_CSR_KEY_UNSUPPORTED')
     const good = await createKeyAndCsr({ commonName: id })
     const result = await enroll(c.ctx, { token, csr: good.csrPem })
     expect(result.id).toBe(id)
@@ -133,7 +158,7 @@ describeStores('enrollment refuses bad input and changes nothing', (store) => {
   it('refuses enrollment of a disabled or deleted identity', async () => {
     const { token } = await fresh('to-disable')
     await c.ctx.db.run("UPDATE identities SET disabled = 1 WHERE name = 'to-disable'")
-    await expectRefused(enrollWithToken(token), 'ZH_IDENTITY_DISABLED')
+    await expectRefused(() => enrollWithToken(token), 'ZH_IDENTITY_DISABLED')
   })
 
   it('answers 413 with ZH_BODY_TOO_LARGE to an oversized body', async () => {
