@@ -98,4 +98,37 @@ describe('router control channel over several controllers', () => {
     await hello(2)
     expect(hellos).toEqual(['a', 'b'])
   })
+
+  it('asks a new stream for the changes after the last one it applied', async () => {
+    const paths: string[] = []
+    const streams: ServerResponse[] = []
+    const c = await startFakeController(network, (req, res) => {
+      if (req.method === 'POST') return answerJson(res, {})
+      paths.push(req.url!)
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' })
+      const line = (o: object) => res.write(`${JSON.stringify(o)}\n`)
+      line({ type: 'hello', routerId: 'r', revoked: [], seq: 5 })
+      if (paths.length === 1) {
+        line({ type: 'change', seq: 6, lost: [], lostRouterAccess: [], revoked: [] })
+        line({ type: 'change', seq: 7, lost: [], lostRouterAccess: [], revoked: [] })
+      }
+      streams.push(res)
+    })
+    started.push(c)
+    const changes: number[] = []
+    const identity = await routerAt(c.url)
+    const control = startControlClient(() => identity, {
+      address: () => '127.0.0.1:1',
+      onLine: (line) => {
+        if (line.type === 'change') changes.push(line.seq!)
+      },
+      onState: () => undefined,
+      log: pino({ level: 'silent' }),
+    })
+    stops.push(() => control.close())
+    while (changes.length < 2) await new Promise((r) => setTimeout(r, 10))
+    streams[0]!.destroy() // the stream dies: the next one asks from change 7 on
+    while (paths.length < 2) await new Promise((r) => setTimeout(r, 10))
+    expect(paths).toEqual(['/v1/router/events', '/v1/router/events?since=7'])
+  })
 })

@@ -12,8 +12,9 @@ import type { IdentityFile } from '../sdk/identity-file.js'
 
 /** A line of the controller's event stream. */
 export type ControlLine =
-  | { type: 'hello'; routerId: string; revoked: string[] }
-  | ({ type: 'change' } & ChangeEvent)
+  /** `seq`: the last change the controller had delivered when the stream opened. */
+  | { type: 'hello'; routerId: string; revoked: string[]; seq?: number }
+  | ({ type: 'change'; seq?: number } & ChangeEvent)
   | { type: 'heartbeat'; at: number }
   | RoutesLine
 
@@ -34,7 +35,8 @@ const SILENCE_MS = 35_000
  * Every connection is made with the router's current certificate. `reconnect()` (after a
  * renewal) opens a new stream before it lets the old one go, so no pushed change falls between
  * them; a change that arrives on both is applied twice, which is harmless, and the `hello`
- * that opens every stream carries all active revocations anyway.
+ * that opens every stream carries all active revocations anyway. Each new stream also asks for
+ * the changes after the last one applied, which the controller replays after its `hello`.
  *
  * @example
  * const control = startControlClient(() => identity.current, { address, onLine, onState, log })
@@ -58,6 +60,18 @@ export function startControlClient(
   let started = 0
   let active: { seq: number; req: ClientRequest; cert: string } | undefined
   const open = new Set<ClientRequest>()
+  /**
+   * The newest change (by its network-wide sequence number) this router has applied: a new
+   * stream asks for what followed it (`?since=`), so a change made while the router was
+   * disconnected, or while it moved to another replica, is still applied.
+   */
+  let lastChange: number | undefined
+  const track = (line: ControlLine) => {
+    const seq = (line as { seq?: unknown }).seq
+    if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return
+    if (line.type === 'hello') lastChange ??= seq
+    else if (line.type === 'change') lastChange = Math.max(lastChange ?? 0, seq)
+  }
 
   const retry = () => {
     if (stopped) return
@@ -100,7 +114,9 @@ export function startControlClient(
       return failed()
     }
     if (stopped) return
-    const req = https.request(new URL('/v1/router/events', url), {
+    const path =
+      lastChange === undefined ? '/v1/router/events' : `/v1/router/events?since=${lastChange}`
+    const req = https.request(new URL(path, url), {
       ...tls,
       minVersion: 'TLSv1.3',
       agent: false,
@@ -133,7 +149,9 @@ export function startControlClient(
         if (active?.req !== req) return
         alive()
         try {
-          opts.onLine(JSON.parse(text) as ControlLine)
+          const line = JSON.parse(text) as ControlLine
+          opts.onLine(line)
+          track(line)
         } catch (err) {
           opts.log.error({ err: (err as Error).message }, 'bad control line')
         }
