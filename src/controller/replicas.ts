@@ -16,6 +16,7 @@ const MAX_LISTED = 16
 export class Replicas {
   private listed: string[] = []
   private timer: NodeJS.Timeout | undefined
+  private stopWatch: (() => void) | undefined
 
   constructor(
     private readonly db: Store,
@@ -32,6 +33,11 @@ export class Replicas {
   async start(url: string): Promise<void> {
     this.listed = [url]
     await this.beat(url)
+    // A replica that starts or stops says so: the others list it at once, not at their next beat.
+    this.stopWatch = this.db.watch('replicas', () => {
+      this.read(url).catch(() => undefined)
+    })
+    await this.db.announce('replicas')
     this.timer = setInterval(() => {
       this.beat(url).catch((err: Error) =>
         this.log.warn({ err: err.message }, 'replica heartbeat failed; retrying'),
@@ -43,7 +49,11 @@ export class Replicas {
   /** Stops the heartbeat and takes this replica off the list (a clean stop). */
   async stop(url: string): Promise<void> {
     clearInterval(this.timer)
-    await this.db.run('DELETE FROM replicas WHERE url = ?', [url]).catch(() => undefined)
+    this.stopWatch?.()
+    await this.db
+      .run('DELETE FROM replicas WHERE url = ?', [url])
+      .then(() => this.db.announce('replicas'))
+      .catch(() => undefined)
   }
 
   private async beat(url: string): Promise<void> {
@@ -53,6 +63,11 @@ export class Replicas {
        ON CONFLICT (url) DO UPDATE SET last_seen = excluded.last_seen`,
       [url, now, now],
     )
+    await this.read(url)
+  }
+
+  private async read(url: string): Promise<void> {
+    const now = this.now()
     const rows = await this.db.all<{ url: string }>(
       'SELECT url FROM replicas WHERE last_seen >= ? ORDER BY started_at, url LIMIT ?',
       [now - STALE_MS, MAX_LISTED],

@@ -9,7 +9,11 @@ import type { SqlParam, Store, Topic, Tx, TxOptions } from './types.js'
 const MIGRATION_LOCK = 0x7a68_6d67
 const CHANGE_LOCK = 0x7a68_6368
 /** The NOTIFY channel of each topic. */
-const CHANNELS: Record<Topic, string> = { changes: 'zerohook_changes', routers: 'zerohook_routers' }
+const CHANNELS: Record<Topic, string> = {
+  changes: 'zerohook_changes',
+  routers: 'zerohook_routers',
+  replicas: 'zerohook_replicas',
+}
 const LISTEN_BACKOFF_MIN = 200
 const LISTEN_BACKOFF_MAX = 5_000
 

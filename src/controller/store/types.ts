@@ -16,10 +16,11 @@ export interface Queryable {
 }
 
 /**
- * What replicas tell each other about: recorded changes (the change feed), and router presence
- * (which router is connected to which replica, with its links; see routing/presence.ts).
+ * What replicas tell each other about: recorded changes (the change feed), router presence
+ * (which router is connected to which replica, with its links; see routing/presence.ts), and
+ * replicas starting or stopping (replicas.ts).
  */
-export type Topic = 'changes' | 'routers'
+export type Topic = 'changes' | 'routers' | 'replicas'
 
 /** One transaction: all of it commits, or none of it. */
 export interface Tx extends Queryable {
