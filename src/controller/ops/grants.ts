@@ -1,7 +1,6 @@
 import type { ControllerContext } from '../context.js'
 import { signGrant } from '../grants/token.js'
-import { routerStatuses } from '../model/router-status.js'
-import { loadSnapshot } from '../model/snapshot.js'
+import { loadSnapshotWithAddresses } from '../model/snapshot.js'
 import { allowedRouters, permissionsOf } from '../policy/engine.js'
 import type { Action } from '../policy/types.js'
 
@@ -34,10 +33,7 @@ export async function grantsFor(
   const certLeft =
     principal.notAfter === undefined ? Infinity : Math.floor((principal.notAfter - now) / 1000)
   const ttl = Math.max(1, Math.min(ctx.settings.grantTtl, certLeft))
-  const { snapshot, statuses } = await ctx.db.transaction(
-    async (tx) => ({ snapshot: await loadSnapshot(tx), statuses: await routerStatuses(tx) }),
-    { snapshot: true },
-  )
+  const { snapshot, addresses } = await loadSnapshotWithAddresses(ctx.db)
   const identity = snapshot.identities.find((i) => i.id === principal.id)!
   const routerIds = allowedRouters(snapshot, principal.id)
   const permissions = permissionsOf(snapshot, principal.id)
@@ -79,7 +75,7 @@ export async function grantsFor(
   ctx.metrics?.grants.inc(grants.length)
   const routers = snapshot.routers
     .filter((r) => routerIds.includes(r.id))
-    .map((r) => ({ id: r.id, name: r.name, address: statuses.get(r.id)?.address ?? null }))
+    .map((r) => ({ id: r.id, name: r.name, address: addresses.get(r.id) ?? null }))
   return {
     identity: { id: identity.id, name: identity.name, attributes: identity.attributes },
     grants,

@@ -158,11 +158,7 @@ class PostgresStore implements Store {
     } as Tx
     let broken: Error | undefined
     try {
-      await this.query(
-        client,
-        opts.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ' : 'BEGIN',
-        [],
-      )
+      await this.query(client, 'BEGIN', [])
       if (opts.exclusive) await this.query(client, 'SELECT pg_advisory_xact_lock(?)', [CHANGE_LOCK])
       const result = await fn(tx)
       await this.query(client, 'COMMIT', [])

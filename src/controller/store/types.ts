@@ -36,8 +36,6 @@ export interface TxOptions {
    * compute what they took away, or check-then-insert a unique name, need it.
    */
   exclusive?: boolean
-  /** Every statement sees the same committed state (PostgreSQL's REPEATABLE READ), for reads of several tables. */
-  snapshot?: boolean
 }
 
 /** The controller's store: the embedded SQLite file, or a PostgreSQL database shared by replicas. */
