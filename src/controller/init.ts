@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
-import { ZhError, isZhError } from '../errors.js'
+import { ZhError } from '../errors.js'
 import { createCa, type CertifiedKey } from '../pki/ca.js'
 import { writePublicFile, writeSecretFile } from '../pki/files.js'
 import { issueKeyAndCertificate } from '../pki/issue.js'
@@ -23,7 +23,7 @@ import { controllerPaths, httpsUrl, parseHostPort, type ControllerConfig } from 
 import { generateSigningKeyPem, loadSigningKey } from './signing-key.js'
 import { issueControllerTls, saveControllerTls } from './tls-cert.js'
 import { isPostgresUrl, openStore } from './store/open.js'
-import { newStoreKey, parseStoreKey, readStoreKey } from './store/store-key.js'
+import { readOrMakeStoreKey } from './store/store-key.js'
 import type { Store } from './store/types.js'
 
 /** Options of `zerohook controller init`. */
@@ -82,7 +82,7 @@ export async function initController(opts: InitOptions): Promise<InitResult> {
   const caTtl = parseLifetime('caTtl', opts.caTtl ?? DEFAULT_CA_TTL)
   const lifetimes = checkLifetimes({ ...defaultLifetimes, ...opts.lifetimes }, caTtl)
   const shared = opts.store !== undefined
-  const storeKey = shared ? await storeKeyFor(opts) : undefined
+  const storeKey = shared ? await readOrMakeStoreKey(opts.storeKeyFile) : undefined
   await mkdir(opts.dir, { recursive: true, mode: 0o700 })
   const db = await openStore(opts.store ?? `sqlite:${paths.db}`)
   try {
@@ -149,19 +149,6 @@ export async function initController(opts: InitOptions): Promise<InitResult> {
     }
   } finally {
     await db.close()
-  }
-}
-
-/** The store key given (file or environment), or a new one when none was. */
-async function storeKeyFor(
-  opts: InitOptions,
-): Promise<{ key: Buffer; generated: boolean; text: string }> {
-  try {
-    return { key: await readStoreKey(opts.storeKeyFile), generated: false, text: '' }
-  } catch (err) {
-    if (opts.storeKeyFile !== undefined || !isZhError(err, 'ZH_STORE_KEY_MISSING')) throw err
-    const text = newStoreKey()
-    return { key: parseStoreKey(text), generated: true, text }
   }
 }
 

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { ZhError, isZhError } from '../errors.js'
+import { ZhError } from '../errors.js'
 import { writeSecretFile } from '../pki/files.js'
 import { controllerPaths, type ControllerConfig } from './layout.js'
 import { defaultLifetimes } from './lifetimes.js'
 import { getMeta } from './model/meta.js'
 import { saveSharedNetwork } from './model/shared-network.js'
 import { isPostgresUrl, openStore } from './store/open.js'
-import { newStoreKey, parseStoreKey, readStoreKey } from './store/store-key.js'
+import { readOrMakeStoreKey } from './store/store-key.js'
 import type { Queryable, SqlParam } from './store/types.js'
 
 /** The tables a migration copies, with their columns, in an order foreign data allows. */
@@ -96,7 +96,7 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateResult>
   const [caCertPem, caKeyPem, signingPem] = await Promise.all(
     [paths.caCert, paths.caKey, paths.signingKey].map(read),
   )
-  const key = await keyFor(opts.storeKeyFile)
+  const key = await readOrMakeStoreKey(opts.storeKeyFile)
   const source = await openStore(`sqlite:${paths.db}`)
   try {
     const target = await openStore(opts.to)
@@ -143,16 +143,6 @@ export async function migrateStore(opts: MigrateOptions): Promise<MigrateResult>
     }
   } finally {
     await source.close()
-  }
-}
-
-async function keyFor(file: string | undefined) {
-  try {
-    return { key: await readStoreKey(file), generated: false, text: '' }
-  } catch (err) {
-    if (file !== undefined || !isZhError(err, 'ZH_STORE_KEY_MISSING')) throw err
-    const text = newStoreKey()
-    return { key: parseStoreKey(text), generated: true, text }
   }
 }
 

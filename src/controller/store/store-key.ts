@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { ZhError } from '../../errors.js'
+import { ZhError, isZhError } from '../../errors.js'
 
 /** The environment variable that holds the store key, when no key file is given. */
 export const STORE_KEY_ENV = 'ZEROHOOK_STORE_KEY'
@@ -28,6 +28,23 @@ export async function readStoreKey(
   } else text = env[STORE_KEY_ENV]
   if (text === undefined || text.trim() === '') throw new ZhError('ZH_STORE_KEY_MISSING')
   return parseStoreKey(text.trim())
+}
+
+/**
+ * The store key given (`file`, else the environment), or a new one when none was given at all
+ * (`generated`, with its `text` for the caller to save). A key given but unreadable or wrong is
+ * an error, never replaced.
+ */
+export async function readOrMakeStoreKey(
+  file: string | undefined,
+): Promise<{ key: Buffer; generated: boolean; text: string }> {
+  try {
+    return { key: await readStoreKey(file), generated: false, text: '' }
+  } catch (err) {
+    if (file !== undefined || !isZhError(err, 'ZH_STORE_KEY_MISSING')) throw err
+    const text = newStoreKey()
+    return { key: parseStoreKey(text), generated: true, text }
+  }
 }
 
 /** Decodes a store key; anything but 32 bytes is refused. */
