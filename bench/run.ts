@@ -2,6 +2,7 @@ import { benchCold } from './cold.js'
 import { benchController } from './controller.js'
 import { benchLinks } from './links.js'
 import { benchOverlay } from './overlay.js'
+import { benchRevocation } from './revocation.js'
 import { benchStores } from './stores.js'
 import { benchTunnel } from './tunnel.js'
 import { benchWebhooks } from './webhooks.js'
@@ -11,6 +12,7 @@ const suites: Record<string, () => Promise<void>> = {
   cold: benchCold,
   controller: benchController,
   stores: benchStores,
+  revocation: benchRevocation,
   overlay: benchOverlay,
   links: benchLinks,
   webhooks: benchWebhooks,
