@@ -70,4 +70,25 @@ describe('RoutingState', () => {
     state.online('r1')
     expect(pushed.map(([id]) => id)).toEqual(['r1'])
   })
+
+  it('counts routers held by other replicas: peers, routes and links, local reports first', () => {
+    const state = new RoutingState()
+    state.report('r1', '127.0.0.1:1', links({ r2: 1 }))
+    state.online('r1')
+    expect(state.lineFor('r1').peers).toEqual([])
+    // r2 is connected to another replica, which recorded its report.
+    state.setRemote([{ id: 'r2', address: '127.0.0.1:2', topology: links({ r1: 1 }, { svc: 1 }) }])
+    expect(state.lineFor('r1')).toMatchObject({
+      peers: [{ id: 'r2', address: '127.0.0.1:2' }],
+      routes: { svc: ['r2'] },
+    })
+    expect([...state.links().keys()].sort()).toEqual(['r1', 'r2'])
+    // A remote row for a router this replica also holds does not override its own report.
+    state.setRemote([{ id: 'r1', address: '10.0.0.9:9', topology: links({}) }])
+    expect(state.lineFor('r1').peers).toEqual([])
+    expect(state.links().get('r1')).toEqual({ r2: 1 })
+    // The other replica lost r2: it leaves the graph.
+    state.setRemote([])
+    expect(state.lineFor('r1').routes).toEqual({})
+  })
 })
