@@ -3,9 +3,8 @@ import type { TLSSocket } from 'node:tls'
 import type { FastifyRequest } from 'fastify'
 import { ZhError } from '../../errors.js'
 import type { ControllerContext } from '../context.js'
-import { findCertificate } from '../model/certificates.js'
-import { requireActiveIdentity, type Identity } from '../model/identities.js'
-import { getEntity } from '../model/entities.js'
+import { toIdentity, type Identity } from '../model/identities.js'
+import { findCertificateHolder } from '../model/principal.js'
 
 /** Who is calling, proven by a client certificate this controller issued and has not revoked. */
 export interface Principal {
@@ -35,15 +34,18 @@ export async function authenticate(
   if (!socket.authorized)
     throw new ZhError('ZH_AUTH_CERT_INVALID', String(socket.authorizationError))
   const fingerprint = createHash('sha256').update(cert.raw).digest('hex')
-  const record = await findCertificate(ctx.db, fingerprint)
+  const record = await findCertificateHolder(ctx.db, fingerprint)
   if (!record || record.principalKind === 'controller')
     throw new ZhError('ZH_AUTH_CERT_INVALID', 'not issued to a principal')
   if (record.principalKind === 'router') {
     if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
-    await getEntity(ctx.db, 'routers', record.principalId)
+    if (!record.routerExists) throw new ZhError('ZH_ROUTER_NOT_FOUND', record.principalId)
     return { id: record.principalId, kind: 'router', fingerprint, notAfter: record.notAfter }
   }
-  const identity = await requireActiveIdentity(ctx.db, record.principalId)
+  if (!record.identity) throw new ZhError('ZH_IDENTITY_DELETED', record.principalId)
+  if (record.identity.disabled === 1)
+    throw new ZhError('ZH_IDENTITY_DISABLED', record.identity.name)
+  const identity = toIdentity(record.identity)
   if (record.revokedAt !== null) throw new ZhError('ZH_AUTH_CERT_REVOKED')
   return {
     id: identity.id,

@@ -10,15 +10,6 @@ export interface CertificateRecord {
   revokedAt: number | null
 }
 
-interface Row {
-  serial: string
-  fingerprint: string
-  principal_id: string
-  principal_kind: CertificateRecord['principalKind']
-  not_after: number
-  revoked_at: number | null
-}
-
 /** Records a newly issued certificate. */
 export async function recordCertificate(
   db: Queryable,
@@ -41,24 +32,6 @@ export async function recordCertificate(
       cert.notAfter.getTime(),
       now,
     ],
-  )
-}
-
-/** The record for a certificate fingerprint, if this controller issued it. */
-export async function findCertificate(
-  db: Queryable,
-  fingerprint: string,
-): Promise<CertificateRecord | undefined> {
-  const row = await db.get<Row>('SELECT * FROM certificates WHERE fingerprint = ?', [fingerprint])
-  return (
-    row && {
-      serial: row.serial,
-      fingerprint: row.fingerprint,
-      principalId: row.principal_id,
-      principalKind: row.principal_kind,
-      notAfter: row.not_after,
-      revokedAt: row.revoked_at,
-    }
   )
 }
 

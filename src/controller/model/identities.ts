@@ -15,7 +15,8 @@ export interface Identity {
   updatedAt: string
 }
 
-interface Row {
+/** An identities row as stored. */
+export interface IdentityRow {
   id: string
   name: string
   kind: 'endpoint' | 'admin'
@@ -28,7 +29,8 @@ interface Row {
 /** 1 when the identity was ever issued a certificate (an integer in both databases). */
 const enrolledSql = `CASE WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.principal_id = identities.id) THEN 1 ELSE 0 END`
 
-function toIdentity(row: Row & { enrolled?: number }): Identity {
+/** An identity row as the API shows it. */
+export function toIdentity(row: IdentityRow & { enrolled?: number }): Identity {
   return {
     id: row.id,
     name: row.name,
@@ -58,7 +60,7 @@ export async function insertIdentity(
 
 /** Finds an identity by id or name (ZH_IDENTITY_NOT_FOUND). */
 export async function getIdentity(db: Queryable, ref: string): Promise<Identity> {
-  const row = await findRow<Row>(db, 'identities', ref)
+  const row = await findRow<IdentityRow>(db, 'identities', ref)
   const enrolled = await db.get<{ e: number }>(
     `SELECT ${enrolledSql} AS e FROM identities WHERE id = ?`,
     [row.id],
@@ -68,7 +70,7 @@ export async function getIdentity(db: Queryable, ref: string): Promise<Identity>
 
 /** Every identity, ordered by name. */
 export async function listIdentities(db: Queryable): Promise<Identity[]> {
-  const rows = await db.all<Row & { enrolled: number }>(
+  const rows = await db.all<IdentityRow & { enrolled: number }>(
     `SELECT *, ${enrolledSql} AS enrolled FROM identities ORDER BY name`,
   )
   return rows.map(toIdentity)
@@ -106,7 +108,7 @@ export async function deleteIdentity(db: Queryable, ref: string): Promise<Identi
 
 /** The identities as the policy engine sees them. */
 export async function identityEntities(db: Queryable): Promise<IdentityEntity[]> {
-  const rows = await db.all<Row>('SELECT * FROM identities')
+  const rows = await db.all<IdentityRow>('SELECT * FROM identities')
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -118,7 +120,7 @@ export async function identityEntities(db: Queryable): Promise<IdentityEntity[]>
 
 /** Throws unless the identity exists and is enabled; used on every mTLS request. */
 export async function requireActiveIdentity(db: Queryable, id: string): Promise<Identity> {
-  const row = await db.get<Row>('SELECT * FROM identities WHERE id = ?', [id])
+  const row = await db.get<IdentityRow>('SELECT * FROM identities WHERE id = ?', [id])
   if (!row) throw new ZhError('ZH_IDENTITY_DELETED', id)
   if (row.disabled === 1) throw new ZhError('ZH_IDENTITY_DISABLED', row.name)
   return toIdentity(row)
