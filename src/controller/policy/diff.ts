@@ -33,3 +33,24 @@ export function lostRouterAccess(before: PolicySnapshot, after: PolicySnapshot):
     (a, b) => compareStrings(a.identityId, b.identityId) || compareStrings(a.routerId, b.routerId),
   )
 }
+
+/**
+ * Exactly the permissions that hold in `after` and not in `before`, sorted: what a change would
+ * grant (the preview shows it next to what it takes away).
+ *
+ * @example
+ * addedPermissions(before, after) // [{ identityId: 'i1', serviceId: 's2', action: 'bind' }]
+ */
+export function addedPermissions(before: PolicySnapshot, after: PolicySnapshot): Permission[] {
+  return lostPermissions(after, before)
+}
+
+/**
+ * Exactly the (identity, router) pairs allowed in `after` and not in `before`, sorted.
+ *
+ * @example
+ * addedRouterAccess(before, after) // [{ identityId: 'i1', routerId: 'r3' }]
+ */
+export function addedRouterAccess(before: PolicySnapshot, after: PolicySnapshot): RouterAccess[] {
+  return lostRouterAccess(after, before)
+}
