@@ -50,6 +50,30 @@ export interface Transit {
   outLeg: Circuit
 }
 
+/** A set that says when a member joins or leaves: circuits open and close through it. */
+class WatchedSet<T> extends Set<T> {
+  constructor(private readonly changed: (item: T, joined: boolean) => void) {
+    super()
+  }
+
+  override add(item: T): this {
+    if (this.has(item)) return this
+    super.add(item)
+    this.changed(item, true)
+    return this
+  }
+
+  override delete(item: T): boolean {
+    if (!super.delete(item)) return false
+    this.changed(item, false)
+    return true
+  }
+
+  override clear(): void {
+    for (const item of [...this]) this.delete(item)
+  }
+}
+
 /**
  * What the router knows right now: sessions, terminators by service, live relays. Revocation
  * looks circuits up here by identity, fingerprint and service.
@@ -58,8 +82,16 @@ export class Registry {
   readonly sessions = new Set<Session>()
   /** When a pushed change took a permission away, by `identity|service|action` (ms). */
   private readonly lostAt = new Map<string, number>()
-  readonly relays = new Set<Relay>()
-  readonly transits = new Set<Transit>()
+  readonly relays = new WatchedSet<Relay>((c, open) => this.circuitChanged(c, open))
+  readonly transits = new WatchedSet<Transit>((c, open) => this.circuitChanged(c, open))
+  /** Each live circuit's id (unique on this router) and when it opened, for the live view. */
+  private readonly circuitInfo = new WeakMap<Relay | Transit, { id: string; since: number }>()
+  private nextCircuit = 0
+  /**
+   * Called when a circuit opens or closes: the router reports at once (debounced), so the
+   * console's live view loses a closed circuit within ~100 ms.
+   */
+  onCircuitsChanged: () => void = () => undefined
   private readonly byService = new Map<string, Terminator[]>()
   private cursor = 0
 
@@ -79,6 +111,23 @@ export class Registry {
     const list = this.byService.get(t.serviceId)?.filter((x) => x !== t) ?? []
     if (list.length > 0) this.byService.set(t.serviceId, list)
     else this.byService.delete(t.serviceId)
+  }
+
+  /** A circuit's id and opening time (a circuit added before it was watched gets them now). */
+  circuit(c: Relay | Transit): { id: string; since: number } {
+    let info = this.circuitInfo.get(c)
+    if (!info) this.circuitInfo.set(c, (info = { id: `c${++this.nextCircuit}`, since: Date.now() }))
+    return info
+  }
+
+  /** Every terminator bound here, live or about to be swept. */
+  *allTerminators(): IterableIterator<Terminator> {
+    for (const list of this.byService.values()) yield* list
+  }
+
+  private circuitChanged(c: Relay | Transit, open: boolean): void {
+    if (open) this.circuitInfo.set(c, { id: `c${++this.nextCircuit}`, since: Date.now() })
+    this.onCircuitsChanged()
   }
 
   /** A live terminator for the service: the least loaded, round robin among equals. */

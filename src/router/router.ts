@@ -10,6 +10,7 @@ import { startControlClient } from './control.js'
 import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
 import { closeExpired } from './expiry.js'
 import { RouterIdentity } from './identity.js'
+import { liveReport } from './live.js'
 import { createRouterMetrics, type RouterMetrics } from './metrics.js'
 import { Registry, type Session } from './registry.js'
 import { resetLegs, type RelayTap } from './relay.js'
@@ -54,6 +55,8 @@ export interface RunningRouter {
   identity: RouterIdentity
   /** The routing table the controller pushed last. */
   routes(): RoutingTable
+  /** The status body the router reports to the controller now. */
+  status(): Record<string, unknown>
   /** Resolves once the control channel to the controller is up for the first time. */
   controlReady: Promise<void>
   /** Renews the certificate now (it also happens by itself two thirds into its life). */
@@ -110,12 +113,16 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   const table = { routes: {} as RoutingTable }
   // The status reporter starts once the edge listens; until then a link change has no one to tell.
   let kickStatus = (): void => undefined
+  registry.onCircuitsChanged = () => kickStatus()
+  // The router at the other end of each link channel, for the live view's `via` and `from`.
+  const linkPeers = new WeakMap<Channel, string>()
   const links: LinkManager = new LinkManager(current, routerId, {
     log,
     metrics,
     isRevoked,
     onCircuit: (link, pending) => void onTransit(link, pending, transitDeps),
-    onChange: (_peer, up, channel) => {
+    onChange: (peer, up, channel) => {
+      if (up) linkPeers.set(channel, peer)
       // Circuits on a link that died end with a code saying so (before the controller reacts).
       if (!up) resetLinkCircuits(registry, channel)
       kickStatus()
@@ -161,6 +168,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     links: links.status(),
     services: registry.serviceCounts(),
     load: registry.relays.size + registry.transits.size,
+    ...liveReport(registry, (channel) => linkPeers.get(channel)),
   })
   const reporter = startStatusReporter(current, { status, log })
   kickStatus = () => reporter.kick()
@@ -260,6 +268,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
     links,
     identity: self,
     routes: () => table.routes,
+    status,
     controlReady,
     renew: () => renewal.tick(true),
     fatal,
