@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { LiveReport } from './live.js'
 import { computeRoutes, type RouterTopology, type RoutingTable } from './paths.js'
 
 /** What the controller pushes to one router: who to link with, and its routing table. */
@@ -9,8 +10,11 @@ export interface RoutesLine {
   routes: RoutingTable
 }
 
-/** The topology part of a router status report. */
-export type TopologyReport = Omit<RouterTopology, 'id'>
+/**
+ * The topology part of a router status report, with its live circuits and terminators: kept
+ * in the same object so that RouterPresence shares them between replicas with the rest.
+ */
+export type TopologyReport = Omit<RouterTopology, 'id'> & { live?: LiveReport }
 
 /**
  * The controller's view of the router graph: the last topology each router reported and which
@@ -91,6 +95,14 @@ export class RoutingState extends EventEmitter<{ routes: [routerId: string, line
     const all = new Map<string, Readonly<Record<string, number>>>()
     for (const [id, r] of this.remote) if (r.topology) all.set(id, r.topology.links)
     for (const [id, t] of this.topology) all.set(id, t.links)
+    return all
+  }
+
+  /** Each online router (here or on another replica) with its last live report, if any. */
+  live(): Map<string, LiveReport | undefined> {
+    const all = new Map<string, LiveReport | undefined>()
+    for (const [id, r] of this.remote) all.set(id, r.topology?.live)
+    for (const id of this.streams.keys()) all.set(id, this.topology.get(id)?.live)
     return all
   }
 

@@ -3,15 +3,22 @@ import type { ChangeEvent, SequencedChange } from '../../changes.js'
 import type { ControllerContext } from '../../context.js'
 import { activeRevocations } from '../../model/certificates.js'
 import { reportRouterStatus } from '../../model/router-status.js'
+import { liveFromStatus, liveStatusProperties } from '../../routing/live.js'
 import { RouterPresence } from '../../routing/presence.js'
 import { RoutingState, type RoutesLine, type TopologyReport } from '../../routing/state.js'
 import { addRoute } from '../route.js'
+import { liveRoutes } from './live.js'
 
 /** How often an idle event stream carries a heartbeat line, so both ends notice a dead peer. */
 export const HEARTBEAT_MS = 10_000
 
 /** Bounds of a status report: routers linked, services hosted. */
 const MAX_ENTRIES = 10_000
+/**
+ * Body limit of a status report. Its live part alone (1,000 circuits and 1,000 terminators)
+ * is ~170 KB, past the API's 64 KiB; the router is authenticated before the body is read.
+ */
+const STATUS_BODY_LIMIT = 1024 * 1024
 
 /**
  * The routers' control channel: each router holds `GET /v1/router/events` open (mTLS, router
@@ -38,6 +45,11 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
     done()
   })
   app.addHook('onClose', async () => presence.stop())
+  // addRoute has no body limit of its own: raise it for this one route as Fastify registers it.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/v1/router/status' && route.method === 'POST')
+      route.bodyLimit = STATUS_BODY_LIMIT
+  })
   addRoute(app, ctx, {
     method: 'POST',
     url: '/v1/router/status',
@@ -62,6 +74,7 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
           additionalProperties: { type: 'integer', minimum: 0, maximum: 1_000_000 },
         },
         load: { type: 'integer', minimum: 0, maximum: 100_000_000 },
+        ...liveStatusProperties,
       },
       required: ['address'],
     },
@@ -69,6 +82,8 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
     handler: async ({ principal, body }) => {
       await reportRouterStatus(ctx.db, principal!.id, body.address as string)
       // Routers of an older version report only their address: they take part in no path.
+      // The live part rides in the topology, so RouterPresence shares it with other replicas.
+      const live = liveFromStatus(body)
       const topology: TopologyReport | undefined =
         body.links === undefined
           ? undefined
@@ -76,12 +91,15 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
               links: body.links as Record<string, number>,
               services: (body.services ?? {}) as Record<string, number>,
               load: (body.load ?? 0) as number,
+              ...(live ? { live } : {}),
             }
       routing.report(principal!.id, body.address as string, topology)
       await presence.reported(principal!.id, body.address as string, topology)
       return { ok: true }
     },
   })
+
+  liveRoutes(app, ctx, routing)
 
   addRoute(app, ctx, {
     method: 'GET',
