@@ -94,6 +94,12 @@ export class Registry {
   onCircuitsChanged: () => void = () => undefined
   private readonly byService = new Map<string, Terminator[]>()
   private cursor = 0
+  /**
+   * Called when a service gets its first terminator here or loses its last: the router tells
+   * the controller at once, so other routers can route to it (or stop) without waiting for the
+   * next periodic report.
+   */
+  onServicesChanged: () => void = () => undefined
 
   /** Adds or replaces (on grant refresh) a binding. */
   bind(t: Terminator): void {
@@ -103,6 +109,7 @@ export class Registry {
     const list = this.byService.get(t.serviceId) ?? []
     list.push(t)
     this.byService.set(t.serviceId, list)
+    if (list.length === 1) this.onServicesChanged()
   }
 
   /** Removes a binding (its relays are closed by the caller). */
@@ -110,7 +117,7 @@ export class Registry {
     if (t.session.bindings.get(t.binding) === t) t.session.bindings.delete(t.binding)
     const list = this.byService.get(t.serviceId)?.filter((x) => x !== t) ?? []
     if (list.length > 0) this.byService.set(t.serviceId, list)
-    else this.byService.delete(t.serviceId)
+    else if (this.byService.delete(t.serviceId)) this.onServicesChanged()
   }
 
   /** A circuit's id and opening time (a circuit added before it was watched gets them now). */

@@ -113,6 +113,7 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
   const table = { routes: {} as RoutingTable }
   // The status reporter starts once the edge listens; until then a link change has no one to tell.
   let kickStatus = (): void => undefined
+  registry.onServicesChanged = () => kickStatus()
   registry.onCircuitsChanged = () => kickStatus()
   // The router at the other end of each link channel, for the live view's `via` and `from`.
   const linkPeers = new WeakMap<Channel, string>()

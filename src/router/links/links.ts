@@ -1,7 +1,7 @@
 import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { parseHostPort } from '../../controller/layout.js'
-import { inspectCertificate } from '../../pki/inspect.js'
+import { fingerprint, inspectCertificate } from '../../pki/inspect.js'
 import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import type { Channel, PendingCircuit } from '../../wire/index.js'
@@ -138,7 +138,13 @@ export class LinkManager {
    */
   accept(socket: tls.TLSSocket, peer: EdgeRouter): boolean {
     if (this.closed || !this.peers.has(peer.id) || !(peer.id < this.routerId)) return false
-    this.up(socket, peer.id, peer, 'acceptor')
+    const link = this.up(socket, peer.id, peer, 'acceptor')
+    // A handshake that began before our renewal swapped the edge's certificate finished with
+    // the old one, and the redial request of that renewal went to the links before this one:
+    // ask again, or this link would carry the old certificate until it expires.
+    const presented = socket.getX509Certificate()?.raw
+    if (presented && fingerprint(presented) !== fingerprint(this.identity().certificate))
+      link.channel.send(encodeLink({ t: 'redial' }))
     return true
   }
 
