@@ -4,6 +4,7 @@ import type { ControllerContext } from '../context.js'
 import type { ControllerMetrics } from '../metrics.js'
 import { installErrorHandling } from './errors.js'
 import { authorize } from './auth.js'
+import { accessRoutes } from './routes/access.js'
 import { currentRoutes } from './routes/current.js'
 import { identityRoutes } from './routes/identities.js'
 import { policyRoutes } from './routes/policies.js'
@@ -91,6 +92,7 @@ export async function buildApi(
   routerRoutes(app, ctx)
   routerControlRoutes(app, ctx)
   statusRoutes(app, ctx)
+  accessRoutes(app, ctx)
   app.get(
     '/v1/openapi.json',
     {
