@@ -22,6 +22,32 @@ const registry = {
     'A state file or folder can be read by other users of this machine; make it 0600 (files) or 0700 (folders).',
   ],
 
+  // the console (zerohook console)
+  ZH_CONSOLE_LOGIN_INVALID: [
+    401,
+    'That login link is not valid (each works once); open the URL the console printed, or restart `zerohook console` for a new one.',
+  ],
+  ZH_CONSOLE_SESSION_REQUIRED: [
+    401,
+    'No console session; open the login URL that `zerohook console` printed.',
+  ],
+  ZH_CONSOLE_CSRF_INVALID: [
+    403,
+    'The request lacks the session\'s CSRF token; reload the console page and try again.',
+  ],
+  ZH_CONSOLE_ORIGIN_REFUSED: [
+    403,
+    'The request came from another site (Origin or Host is not the console\'s own); open the console at the address it printed.',
+  ],
+  ZH_CONSOLE_ROUTE_REFUSED: [
+    404,
+    'The console does not pass this request on to the controller; use the console\'s pages or the CLI.',
+  ],
+  ZH_CONSOLE_LISTEN_INVALID: [
+    400,
+    'The console listens on loopback only; pass --listen 127.0.0.1:PORT, [::1]:PORT or localhost:PORT.',
+  ],
+
   // the controller's store (SQLite file or PostgreSQL database)
   ZH_STORE_URL_INVALID: [
     400,

@@ -57,6 +57,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['send'], load: async () => (await import('./send.js')).sendCommand },
   { names: ['tunnel'], load: async () => (await import('./tunnel.js')).tunnelCommands },
   { names: ['gateway'], load: async () => (await import('./gateway.js')).gatewayCommands },
+  { names: ['console'], load: async () => (await import('./console.js')).consoleCommand },
 ]
 
 /** Builds the `zerohook` command tree for `argv`; cli/ only wires things together. */
