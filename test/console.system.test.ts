@@ -12,7 +12,9 @@ describe('zerohook console (real processes)', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     net = await startNetwork(1)
     consoleProcess = startDaemon(['console', '--dir', join(net.dir, 'ctl')])
-    const line = await consoleProcess.waitFor((l) => String(l.text ?? '').startsWith('open '))
+    const line = await consoleProcess.waitFor(
+      (l) => typeof l.text === 'string' && l.text.startsWith('open '),
+    )
     loginUrl = new URL(String(line.text).slice('open '.length))
   })
   afterAll(async () => {
