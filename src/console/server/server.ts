@@ -13,8 +13,8 @@ import { staticFile } from './static.js'
 
 /** Largest request body the console reads (a policy or identity form). */
 const MAX_BODY = 64 * 1024
-/** Where `npm run build` puts the front end. */
-export const DEFAULT_ROOT = fileURLToPath(new URL('../../../dist/console', import.meta.url))
+/** Where `npm run build` puts the front end (only it: the server's own code is not served). */
+export const DEFAULT_ROOT = fileURLToPath(new URL('../../../dist/console/app', import.meta.url))
 
 /** Options of {@link startConsole}. */
 export interface ConsoleOptions {
@@ -22,7 +22,7 @@ export interface ConsoleOptions {
   admin: IdentityFile
   /** Loopback only (default 127.0.0.1:0). */
   listen?: string
-  /** The built front end (default dist/console). */
+  /** The built front end (default dist/console/app). */
   root?: string
 }
 

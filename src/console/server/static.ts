@@ -12,7 +12,7 @@ const TYPES: Record<string, string> = {
 }
 
 /**
- * A file of the console's built front end (`dist/console`), or index.html for the page routes
+ * A file of the console's built front end (`dist/console/app`), or index.html for the page routes
  * of a single-page app; undefined when the path leaves the folder or names no file.
  */
 export async function staticFile(
