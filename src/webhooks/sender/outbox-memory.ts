@@ -1,4 +1,10 @@
-import type { AttemptRecord, MessageState, OutboxMessage, OutboxStore } from './types.js'
+import {
+  listLimit,
+  type AttemptRecord,
+  type MessageState,
+  type OutboxMessage,
+  type OutboxStore,
+} from './types.js'
 
 const SETTLED: ReadonlySet<MessageState> = new Set(['delivered', 'failed', 'disabled'])
 
@@ -24,6 +30,9 @@ export function createMemoryOutbox(): OutboxStore {
     messages.set(id, after)
   }
   const pendingOf = () => [...messages.values()].filter((m) => m.state === 'pending')
+  // The SQLite outbox's order: newest first, ties broken by id.
+  const newestFirst = (a: OutboxMessage, b: OutboxMessage): number =>
+    b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
   const strip = ({ updatedAt: _, ...m }: OutboxMessage & { updatedAt: number }): OutboxMessage => m
 
   return {
@@ -109,6 +118,27 @@ export function createMemoryOutbox(): OutboxStore {
       const counts = { pending: 0, 'in-flight': 0, delivered: 0, failed: 0, disabled: 0 }
       for (const m of messages.values()) counts[m.state]++
       return Promise.resolve(counts)
+    },
+    list(filter) {
+      const cursor = filter.before === undefined ? undefined : messages.get(filter.before)
+      if (filter.before !== undefined && !cursor) return Promise.resolve([])
+      const page = [...messages.values()]
+        .filter(
+          (m) =>
+            (filter.state === undefined || m.state === filter.state) &&
+            (filter.endpoint === undefined || m.endpoint === filter.endpoint) &&
+            (cursor === undefined || newestFirst(cursor, m) < 0),
+        )
+        .sort(newestFirst)
+        .slice(0, listLimit(filter.limit))
+      return Promise.resolve(page.map(strip))
+    },
+    replay(id, now) {
+      const m = messages.get(id)
+      if (!m || (m.state !== 'failed' && m.state !== 'disabled')) return Promise.resolve(false)
+      put(id, { state: 'pending', nextAt: now }, now)
+      disabled.delete(m.endpoint)
+      return Promise.resolve(true)
     },
     pendingCount: () => Promise.resolve(unsettled),
     purge(before) {

@@ -1,7 +1,13 @@
 import Database from 'better-sqlite3'
 import { ZhError } from '../../errors.js'
 import { unsettledCountSql } from './unsettled-count.js'
-import type { AttemptRecord, MessageState, OutboxMessage, OutboxStore } from './types.js'
+import {
+  listLimit,
+  type AttemptRecord,
+  type MessageState,
+  type OutboxMessage,
+  type OutboxStore,
+} from './types.js'
 
 /** Options of {@link createSqliteOutbox}. */
 export interface SqliteOutboxOptions {
@@ -117,6 +123,13 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
     attempts:
       db.prepare(`SELECT message_id AS messageId, attempt, at, status, latency_ms AS latencyMs, error
       FROM zh_outbox_attempts WHERE message_id = ? ORDER BY attempt`),
+    // Newest first; ties on created_at are broken by id, so the cursor never skips or repeats.
+    list: db.prepare(`SELECT * FROM zh_outbox
+      WHERE (@state IS NULL OR state = @state) AND (@endpoint IS NULL OR endpoint = @endpoint)
+        AND (@before IS NULL OR (created_at, id) < (SELECT created_at, id FROM zh_outbox WHERE id = @before))
+      ORDER BY created_at DESC, id DESC LIMIT @limit`),
+    replay: db.prepare(`UPDATE zh_outbox SET state = 'pending', next_at = @now, updated_at = @now
+      WHERE id = @id AND state IN ('failed', 'disabled')`),
     counts: db.prepare(`SELECT state, count(*) AS n FROM zh_outbox GROUP BY state`),
     unsettled: db.prepare(`SELECT n FROM zh_outbox_unsettled`).pluck(),
     purgeAttempts:
@@ -155,6 +168,12 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
     },
   )
 
+  const replay = db.transaction((id: string, now: number): boolean => {
+    if (q.replay.run({ id, now }).changes === 0) return false
+    q.enable.run(q.endpointOf.get(id))
+    return true
+  })
+
   const guard = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work())
@@ -184,6 +203,13 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
           counts[state] = n
         return counts
       }),
+    list: (filter) =>
+      guard(() => {
+        const { state = null, endpoint = null, before = null } = filter
+        const rows = q.list.all({ state, endpoint, before, limit: listLimit(filter.limit) })
+        return (rows as Row[]).map(toMessage)
+      }),
+    replay: (id, now) => guard(() => replay(id, now)),
     pendingCount: () => guard(() => q.unsettled.get() as number),
     purge: (before) =>
       guard(() =>

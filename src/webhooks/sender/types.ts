@@ -40,6 +40,20 @@ export type AttemptOutcome =
   | { readonly kind: 'failed' }
   | { readonly kind: 'disable' }
 
+/** Which messages {@link OutboxStore.list} returns. */
+export interface OutboxFilter {
+  readonly state?: MessageState
+  readonly endpoint?: string
+  /** Default 100, at most 1000. */
+  readonly limit?: number
+  /** A message id: only messages older than it (the cursor of the next page). */
+  readonly before?: string
+}
+
+/** The page size of {@link OutboxStore.list}: 100 by default, 1 to 1000. */
+export const listLimit = (limit: number | undefined): number =>
+  Math.min(1000, Math.max(1, Math.floor(limit ?? 100) || 100))
+
 /** A new message for {@link OutboxStore.enqueue}. */
 export interface NewMessage {
   readonly id: string
@@ -79,6 +93,14 @@ export interface OutboxStore {
   get(id: string): Promise<OutboxMessage | undefined>
   attempts(id: string): Promise<AttemptRecord[]>
   counts(): Promise<Record<MessageState, number>>
+  /** Messages, newest first; an unknown `before` id gives an empty page. */
+  list(filter: OutboxFilter): Promise<OutboxMessage[]>
+  /**
+   * Puts a `failed` or `disabled` message back to pending, due at `now`, keeping its attempt
+   * log, and lets its endpoint take messages again. Resolves false (changing nothing) for a
+   * message in any other state or an unknown id.
+   */
+  replay(id: string, now: number): Promise<boolean>
   /** How many messages are not settled yet (pending or in flight); cheap, for the sender's cap. */
   pendingCount(): Promise<number>
   /** Deletes settled messages (and their attempts) last updated before `before`; resolves how many. */
