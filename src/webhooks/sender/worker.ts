@@ -27,10 +27,14 @@ export interface Worker {
   close(): Promise<void>
 }
 
+/** The longest the worker sleeps without looking at the outbox again. */
+export const RECHECK_MS = 1000
+
 /**
  * Claims due messages up to the concurrency limit, attempts them, records each outcome, and
  * sleeps until the next message is due. Waking is driven by `kick()` (a send, a finished
- * attempt) and one timer at the earliest due time.
+ * attempt) and one timer at the earliest due time, or within {@link RECHECK_MS} at the latest,
+ * so a message another process made due (a replay from the console) is seen.
  */
 export function createWorker(options: WorkerOptions): Worker {
   const { store, context, concurrency, emit, log } = options
@@ -113,8 +117,11 @@ export function createWorker(options: WorkerOptions): Worker {
     // At the limit, a finishing attempt kicks; a timer now would only spin.
     if (closed || active >= concurrency) return
     const next = await store.nextDueAt()
-    if (next === undefined || closed) return
-    cancelTimer = clock.setTimer(kick, Math.max(0, next - clock.now()))
+    if (closed) return
+    // Another process on the same outbox (the console replaying a message) makes messages due
+    // without kicking us: look again within RECHECK_MS, one indexed query each time.
+    const wait = next === undefined ? RECHECK_MS : Math.max(0, next - clock.now())
+    cancelTimer = clock.setTimer(kick, Math.min(wait, RECHECK_MS))
   }
 
   const pump = async (): Promise<void> => {
