@@ -18,14 +18,18 @@ export function consoleCommand(program: Command): void {
       'loopback address to serve on (port 0: any free port)',
       '127.0.0.1:0',
     )
+    .option(
+      '--outbox <file>',
+      "a durable sender's SQLite outbox: shows its deliveries, replays them",
+    )
     .option('--json', 'logs are JSON lines already; accepted for uniformity')
-    .action(async (opts: AdminOptions & { listen: string }) => {
+    .action(async (opts: AdminOptions & { listen: string; outbox?: string }) => {
       const path = adminPath(opts)
       const admin = await loadAdmin(path)
       const warning = adminExpiryWarning(admin, path)
       if (warning) process.stderr.write(`${warning}\n`)
       const log = pino({ base: { component: 'console' } })
-      const running = await startConsole({ admin, listen: opts.listen })
+      const running = await startConsole({ admin, listen: opts.listen, outbox: opts.outbox })
       // The login URL is a secret of this terminal: printed once, never logged.
       log.info({ url: running.url, network: admin.network }, 'console listening')
       process.stdout.write(`open ${running.loginUrl}\n`)

@@ -5,6 +5,7 @@ import { parseHostPort } from '../../controller/layout.js'
 import { ZhError, isZhError } from '../../errors.js'
 import { ControllerClient } from '../../sdk/controller-client.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
+import { openDeliveries } from './deliveries.js'
 import { LiveEvents } from './events.js'
 import { allowedHosts, checkOrigin, isStateChanging, SECURITY_HEADERS } from './guard.js'
 import { forward } from './proxy.js'
@@ -24,6 +25,8 @@ export interface ConsoleOptions {
   listen?: string
   /** The built front end (default dist/console/app). */
   root?: string
+  /** A durable sender's SQLite outbox, for the Deliveries page (it must exist). */
+  outbox?: string
 }
 
 /** A running console. */
@@ -54,6 +57,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const bind = parseHostPort(listen)
   if (!bind || !LOOPBACK.has(bind.host)) throw new ZhError('ZH_CONSOLE_LISTEN_INVALID', listen)
   const root = opts.root ?? DEFAULT_ROOT
+  const deliveries = opts.outbox === undefined ? undefined : await openDeliveries(opts.outbox)
   const client = new ControllerClient(opts.admin)
   const sessions = new Sessions()
   const live = new LiveEvents(client)
@@ -90,8 +94,11 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         network: opts.admin.network,
         admin: opts.admin.name,
         controller: opts.admin.controller,
+        deliveries: deliveries !== undefined,
       })
     if (url.pathname === '/api/events' && req.method === 'GET') return live.attach(res)
+    const delivery = deliveries?.route(req.method, url)
+    if (delivery) return json(res, 200, await delivery)
     if (!url.pathname.startsWith('/api/v1/')) throw new ZhError('ZH_CONSOLE_ROUTE_REFUSED')
     const body = isStateChanging(req.method) ? await readJson(req) : undefined
     const path = url.pathname.slice('/api'.length)
@@ -101,6 +108,9 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(bind.port, bind.host, () => resolve())
+  }).catch(async (err: unknown) => {
+    await deliveries?.close()
+    throw err
   })
   const port = (server.address() as AddressInfo).port
   hosts = allowedHosts(bind.host, port)
@@ -113,6 +123,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
       live.close()
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
+      await deliveries?.close()
     },
   }
 }
