@@ -2,6 +2,7 @@ import type { ComponentType } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { describeError, loadSession } from './api.js'
 import { AccessPage } from './pages/access.js'
+import { DeliveriesPage } from './pages/deliveries.js'
 import { IdentitiesPage } from './pages/identities.js'
 import { LivePage } from './pages/live.js'
 import { OverviewPage } from './pages/overview.js'
@@ -16,6 +17,7 @@ const PAGES: { path: string; title: string; page: ComponentType<{ session: Sessi
   { path: '/policies', title: 'Policies', page: PoliciesPage },
   { path: '/access', title: 'Access', page: AccessPage },
   { path: '/live', title: 'Live', page: LivePage },
+  { path: '/deliveries', title: 'Deliveries', page: DeliveriesPage },
 ]
 
 /** The console: a navigation bar and one page at a time, chosen by the URL path. */
