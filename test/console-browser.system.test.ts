@@ -1,7 +1,7 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
+import { launchChromium, type TestBrowser } from './helpers/chromium.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect, type Zerohook } from '../src/sdk/index.js'
 import { loadIdentity } from '../src/sdk/identity-file.js'
@@ -20,11 +20,11 @@ describe('zerohook console in a browser (real processes, Chromium)', { timeout: 
   let browser: BrowserContext
   let page: Page
   let loginUrl: string
-  let profile: string
+  let chrome: TestBrowser | undefined
   let sender: Zerohook | undefined
   let receiver: Daemon
   let enrollmentToken = ''
-  const problems: string[] = []
+  let problems: string[] = []
 
   beforeAll(async () => {
     net = await startNetwork(1)
@@ -34,36 +34,18 @@ describe('zerohook console in a browser (real processes, Chromium)', { timeout: 
       (l) => typeof l.text === 'string' && l.text.startsWith('open '),
     )
     loginUrl = String(line.text).slice('open '.length)
-    profile = await mkdtemp(join(tmpdir(), 'zh-chromium-'))
     await mkdir(SHOTS, { recursive: true })
-    // A fresh profile each run (--user-data-dir, which Playwright takes as this argument).
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1200, height: 900 },
-    })
-    browser.setDefaultTimeout(10_000)
-    page = browser.pages()[0] ?? (await browser.newPage())
-    // A CSP violation or a script error would show here (no inline script or style may run).
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-    page.on('pageerror', (e) => problems.push(e.message))
+    chrome = await launchChromium()
+    browser = chrome.context
+    page = chrome.page
+    problems = chrome.problems
   })
 
   afterAll(async () => {
     await sender?.close()
-    await browser?.close()
+    await chrome?.close()
     await stopAllDaemons()
     await net?.cleanup()
-    if (profile) await rm(profile, { recursive: true, force: true })
   })
 
   const shot = (p: Page, name: string) =>

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
+import { launchChromium, type TestBrowser } from './helpers/chromium.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createHttpTransport,
@@ -27,12 +27,10 @@ describe(
     let net: TestNetwork
     let hooks: Server
     let sender: Sender
-    let browser: BrowserContext
+    let chrome: TestBrowser | undefined
     let page: Page
-    let profile: string
     let id: string
     let gone = true
-    const problems: string[] = []
 
     beforeAll(async () => {
       net = await startNetwork(0)
@@ -64,36 +62,18 @@ describe(
       const line = await consoleProcess.waitFor(
         (l) => typeof l.text === 'string' && l.text.startsWith('open '),
       )
-      profile = await mkdtemp(join(tmpdir(), 'zh-chromium-'))
       await mkdir(SHOTS, { recursive: true })
-      browser = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-        viewport: { width: 1200, height: 900 },
-      })
-      browser.setDefaultTimeout(10_000)
-      page = browser.pages()[0] ?? (await browser.newPage())
-      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()))
-      page.on('pageerror', (e) => problems.push(e.message))
+      chrome = await launchChromium()
+      page = chrome.page
       await page.goto(String(line.text).slice('open '.length))
     })
 
     afterAll(async () => {
-      await browser?.close()
+      await chrome?.close()
       await sender?.close()
       await stopAllDaemons()
       await new Promise((r) => hooks?.close(r))
       await net?.cleanup()
-      if (profile) await rm(profile, { recursive: true, force: true })
     })
 
     it('replays a dead message and shows it delivered', async () => {
@@ -118,7 +98,7 @@ describe(
       await page.screenshot({ path: join(SHOTS, 'deliveries.png'), fullPage: true })
       expect((await sender.store.get(id))?.state).toBe('delivered')
       expect(await sender.store.attempts(id)).toHaveLength(2)
-      expect(problems).toEqual([])
+      expect(chrome!.problems).toEqual([])
     })
   },
 )
