@@ -9,12 +9,18 @@ const CHECK_MS = 1000
 const REFRESH_MS = 10_000
 /** A kick (a link went up or down) is sent after this short pause, gathering others with it. */
 const KICK_MS = 50
+/**
+ * Kicked reports are at least this far apart, ms: circuits opening and closing kick too (the
+ * live view), and under churn each would otherwise be a new TLS request to the controller
+ * right after the last one.
+ */
+const MIN_GAP_MS = 250
 
 /**
  * Reports the router's status to the controller (`POST /v1/router/status`): its address, its
  * links with their RTT, its terminators per service and its circuit load, which the controller
- * computes the paths from. Sends when it changed (checked every second, or at once on a kick),
- * and at least every 10 s. Failures are retried on the next round: routing keeps working with
+ * computes the paths from. Sends when it changed (checked every second, or on a kick: within
+ * 50 ms, and at most one kicked report every 250 ms), and at least every 10 s. Failures are retried on the next round: routing keeps working with
  * the last table meanwhile. Each report is made with the router's current certificate, to the
  * controller replica that answered last, or in turn to the others it knows when that one is
  * unreachable (one round: the next check is a second away).
@@ -32,6 +38,18 @@ export function startStatusReporter(
   let busy = false
   let again = false
   let kickTimer: NodeJS.Timeout | undefined
+
+  const kick = () => {
+    if (kickTimer) return
+    kickTimer = setTimeout(
+      () => {
+        kickTimer = undefined
+        void send(false)
+      },
+      Math.max(KICK_MS, sentAt + MIN_GAP_MS - Date.now()),
+    )
+    kickTimer.unref()
+  }
 
   const send = async (force: boolean) => {
     if (busy) return void (again = true)
@@ -62,21 +80,14 @@ export function startStatusReporter(
       busy = false
       if (again) {
         again = false
-        void send(false)
+        kick()
       }
     }
   }
   const timer = setInterval(() => void send(false), CHECK_MS)
   timer.unref()
   return {
-    kick: () => {
-      if (kickTimer) return
-      kickTimer = setTimeout(() => {
-        kickTimer = undefined
-        void send(false)
-      }, KICK_MS)
-      kickTimer.unref()
-    },
+    kick,
     close: () => {
       clearInterval(timer)
       clearTimeout(kickTimer)
