@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks'
+import { RowActions } from '../row-actions.js'
 import { call, describeError, get } from '../api.js'
 import { ConfirmChange, type Pending } from '../confirm.js'
 import { ErrorLine, ListEditor, SearchField, TextField } from '../fields.js'
@@ -68,29 +69,17 @@ export function IdentitiesPage() {
                 )}
               </td>
               <td>{i.disabled ? 'disabled' : i.enrolled ? 'enrolled' : 'not enrolled'}</td>
-              <td class="actions">
-                <button
-                  type="button"
-                  aria-label={`Edit attributes of ${i.name}`}
-                  onClick={() => setEditing(i.id)}
-                >
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Delete ${i.name}`}
-                  onClick={() =>
-                    setPending({
-                      title: `delete identity ${i.name}`,
-                      change: { change: 'identity.delete', ref: i.id },
-                      apply: () => call('DELETE', `/api/v1/identities/${i.id}`),
-                    })
-                  }
-                >
-                  Delete
-                </button>
-              </td>
+              <RowActions
+                name={i.name}
+                edit={{ what: 'attributes', onEdit: () => setEditing(i.id) }}
+                onDelete={() =>
+                  setPending({
+                    title: `delete identity ${i.name}`,
+                    change: { change: 'identity.delete', ref: i.id },
+                    apply: () => call('DELETE', `/api/v1/identities/${i.id}`),
+                  })
+                }
+              />
             </tr>
           ))}
         </tbody>

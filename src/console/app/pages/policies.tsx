@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks'
+import { RowActions } from '../row-actions.js'
 import { call, get } from '../api.js'
 import { ConfirmChange, type Pending } from '../confirm.js'
 import { ErrorLine, SearchField, TextField } from '../fields.js'
@@ -67,29 +68,17 @@ export function PoliciesPage() {
                 <td>{showList(p.identityRoles)}</td>
                 <td>{showList(p.serviceRoles)}</td>
                 <td>{p.semantic}</td>
-                <td class="actions">
-                  <button
-                    type="button"
-                    aria-label={`Edit roles of ${p.name}`}
-                    onClick={() => setEditing(p.id)}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    class="danger"
-                    aria-label={`Delete ${p.name}`}
-                    onClick={() =>
-                      setPending({
-                        title: `delete service policy ${p.name}`,
-                        change: { change: 'service-policy.delete', ref: p.id },
-                        apply: () => call('DELETE', `/api/v1/service-policies/${p.id}`),
-                      })
-                    }
-                  >
-                    Delete
-                  </button>
-                </td>
+                <RowActions
+                  name={p.name}
+                  edit={{ what: 'roles', onEdit: () => setEditing(p.id) }}
+                  onDelete={() =>
+                    setPending({
+                      title: `delete service policy ${p.name}`,
+                      change: { change: 'service-policy.delete', ref: p.id },
+                      apply: () => call('DELETE', `/api/v1/service-policies/${p.id}`),
+                    })
+                  }
+                />
               </tr>
             ),
           )}
@@ -113,22 +102,16 @@ export function PoliciesPage() {
               <td>{showList(p.identityRoles)}</td>
               <td>{showList(p.routerRoles)}</td>
               <td>{p.semantic}</td>
-              <td class="actions">
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Delete ${p.name}`}
-                  onClick={() =>
-                    setPending({
-                      title: `delete router policy ${p.name}`,
-                      change: { change: 'router-policy.delete', ref: p.id },
-                      apply: () => call('DELETE', `/api/v1/router-policies/${p.id}`),
-                    })
-                  }
-                >
-                  Delete
-                </button>
-              </td>
+              <RowActions
+                name={p.name}
+                onDelete={() =>
+                  setPending({
+                    title: `delete router policy ${p.name}`,
+                    change: { change: 'router-policy.delete', ref: p.id },
+                    apply: () => call('DELETE', `/api/v1/router-policies/${p.id}`),
+                  })
+                }
+              />
             </tr>
           ))}
         </tbody>

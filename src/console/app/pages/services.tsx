@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks'
+import { RowActions } from '../row-actions.js'
 import { call, describeError, get } from '../api.js'
 import { ConfirmChange, type Pending } from '../confirm.js'
 import { ErrorLine, ListEditor, SearchField, TextField } from '../fields.js'
@@ -57,29 +58,17 @@ export function ServicesPage() {
                   showList(s.attributes.map((a) => `#${a}`))
                 )}
               </td>
-              <td class="actions">
-                <button
-                  type="button"
-                  aria-label={`Edit attributes of ${s.name}`}
-                  onClick={() => setEditing(s.id)}
-                >
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  aria-label={`Delete ${s.name}`}
-                  onClick={() =>
-                    setPending({
-                      title: `delete service ${s.name}`,
-                      change: { change: 'service.delete', ref: s.id },
-                      apply: () => call('DELETE', `/api/v1/services/${s.id}`),
-                    })
-                  }
-                >
-                  Delete
-                </button>
-              </td>
+              <RowActions
+                name={s.name}
+                edit={{ what: 'attributes', onEdit: () => setEditing(s.id) }}
+                onDelete={() =>
+                  setPending({
+                    title: `delete service ${s.name}`,
+                    change: { change: 'service.delete', ref: s.id },
+                    apply: () => call('DELETE', `/api/v1/services/${s.id}`),
+                  })
+                }
+              />
             </tr>
           ))}
         </tbody>
