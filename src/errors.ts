@@ -258,6 +258,14 @@ const registry = {
     503,
     'The replay store could not record the webhook id; the message was not accepted, retry later.',
   ],
+  ZH_WEBHOOK_KEY_UNAVAILABLE: [
+    503,
+    "The provider's signing key or certificate could not be fetched; check the receiver's outbound HTTPS, or pass the keys in the scheme's options.",
+  ],
+  ZH_WEBHOOK_KEY_UNTRUSTED: [
+    401,
+    "The message names a signing key or certificate this receiver does not trust (wrong host, issuer or audience); check the scheme's options.",
+  ],
   ZH_WEBHOOK_IN_PROGRESS: [409, 'This webhook id is being processed right now; retry later.'],
   ZH_WEBHOOK_HANDLER_FAILED: [
     500,

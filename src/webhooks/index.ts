@@ -6,6 +6,8 @@
 export { signWebhook } from './sign.js'
 export { verifyWebhook, DEFAULT_MAX_BODY_BYTES } from './verify.js'
 export { listSchemes } from './registry.js'
+export { answerChallenge, type ChallengeOptions } from './challenge.js'
+export { fetchKeyOverHttps } from './key-fetch.js'
 export { createMemoryReplayStore, type MemoryReplayOptions } from './replay/memory.js'
 export {
   createSqliteReplayStore,
@@ -65,7 +67,12 @@ export type {
   TransportResponse,
 } from './sender/types.js'
 export type {
+  ChallengeAnswer,
   HeadersInput,
+  KeyFetcher,
+  KeyRequest,
+  SchemeOptionValue,
+  SchemeOptions,
   PrivateKeyInput,
   PublicKeyInput,
   ReplayOptions,

@@ -4,6 +4,7 @@ import { asList } from './keys.js'
 import { checkId } from './schemes/shared.js'
 import { unixSeconds } from './timestamp.js'
 import type { SignOptions, WebhookScheme } from './types.js'
+import { httpMethod, schemeOptions } from './verify-input.js'
 
 /**
  * {@link signWebhook} with the scheme itself rather than its name: what a sender that knows its
@@ -39,6 +40,8 @@ export function signWith(
     timestamp,
     body: toBytes(options.body),
     url: options.url,
+    method: httpMethod(options.method),
+    options: schemeOptions(options.options),
     legacySha1: options.legacySha1 ?? false,
   })
 }

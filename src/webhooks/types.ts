@@ -40,6 +40,61 @@ export type SchemeName =
   | 'zoom'
   | 'paddle'
   | 'bitbucket'
+  | 'clerk'
+  | 'resend'
+  | 'brex'
+  | 'sendgrid'
+  | 'mailgun'
+  | 'postmark'
+  | 'pagerduty'
+  | 'sentry'
+  | 'intercom'
+  | 'hubspot'
+  | 'square'
+  | 'twitch'
+  | 'zendesk'
+  | 'okta'
+  | 'xero'
+  | 'typeform'
+  | 'calendly'
+  | 'vercel'
+  | 'jira'
+  | 'msteams'
+  | 'aws-sns'
+  | 'google-pubsub'
+  | 'plaid'
+  | 'mux'
+  | 'coinbase'
+  | 'dropbox'
+  | 'box'
+  | 'asana'
+  | 'contentful'
+  | 'sanity'
+  | 'woocommerce'
+  | 'frameio'
+  | 'pipedrive'
+  | 'lemonsqueezy'
+
+/** One scheme-specific option value; each scheme documents and validates its own options. */
+export type SchemeOptionValue = string | number | boolean | readonly string[]
+
+/** Scheme-specific options (AWS SNS topic ARNs, a Pub/Sub audience...); see each scheme. */
+export type SchemeOptions = Readonly<Record<string, SchemeOptionValue>>
+
+/** A request for public key material (an SNS certificate, Google's JWKS, a Plaid key). */
+export interface KeyRequest {
+  readonly url: string
+  readonly method?: 'GET' | 'POST'
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+}
+
+/**
+ * Fetches public key material over HTTPS and resolves the response text. Schemes check the
+ * host before they call it; the default refuses anything but https, waits 5 s at most and reads
+ * 256 KiB at most. Tests and air-gapped receivers pass their own.
+ */
+export type KeyFetcher = (request: KeyRequest) => Promise<string>
 
 /** Options of {@link signWebhook}. */
 export interface SignOptions {
@@ -53,8 +108,12 @@ export interface SignOptions {
   /** Unix seconds; now when omitted. */
   readonly timestamp?: number
   readonly body: Uint8Array | string
-  /** The full URL the request goes to (Twilio signs it). */
+  /** The full URL the request goes to (Twilio, HubSpot, Square sign it). */
   readonly url?: string
+  /** The HTTP method the request is sent with; default POST (HubSpot, Contentful sign it). */
+  readonly method?: string
+  /** Scheme-specific options; see the scheme's documentation. */
+  readonly options?: SchemeOptions
   /** GitHub: also add the legacy `X-Hub-Signature` (sha1). */
   readonly legacySha1?: boolean
 }
@@ -70,8 +129,14 @@ export interface VerifyOptions {
   readonly headers: HeadersInput
   /** The raw body bytes, exactly as received. Strings and parsed objects are refused. */
   readonly body: Uint8Array
-  /** The full public URL the provider called, query included (Twilio). */
+  /** The full public URL the provider called, query included (Twilio, HubSpot, Square...). */
   readonly url?: string
+  /** The request's HTTP method; default POST (HubSpot and Contentful sign it). */
+  readonly method?: string
+  /** Scheme-specific options; see the scheme's documentation. */
+  readonly options?: SchemeOptions
+  /** Fetches key material for schemes signed with a provider's published keys (AWS SNS...). */
+  readonly fetchKey?: KeyFetcher
   /** The current time, for tests: a Date or Unix seconds. */
   readonly now?: Date | number
   /** Allowed clock difference in seconds, both ways; the scheme's default when omitted. */
@@ -109,6 +174,10 @@ export interface SchemeVerifyInput {
   readonly secrets: readonly Secret[]
   readonly publicKeys: readonly PublicKeyInput[]
   readonly url: string | undefined
+  /** Upper case; POST when the caller did not say. */
+  readonly method: string
+  readonly options: SchemeOptions
+  readonly fetchKey: KeyFetcher
   readonly clock: Clock
   readonly legacySha1: boolean
 }
@@ -121,6 +190,9 @@ export interface SchemeSignInput {
   readonly timestamp: number
   readonly body: Uint8Array
   readonly url: string | undefined
+  /** Upper case; POST when the caller did not say. */
+  readonly method: string
+  readonly options: SchemeOptions
   readonly legacySha1: boolean
 }
 
@@ -141,6 +213,30 @@ export interface WebhookScheme {
   /** Default tolerance in seconds, or null when the scheme signs no timestamp. */
   readonly tolerance: number | null
   sign(input: SchemeSignInput): Record<string, string>
-  /** Throws a ZhError when the message does not verify. */
-  verify(input: SchemeVerifyInput): SchemeVerified
+  /** Throws (or rejects with) a ZhError when the message does not verify. */
+  verify(input: SchemeVerifyInput): SchemeVerified | Promise<SchemeVerified>
+  /**
+   * Answers the provider's handshake or URL check (Slack `url_verification`, Zoom, Twitch,
+   * Okta, Dropbox, Asana, SNS `SubscriptionConfirmation`), or null when the request is not one.
+   * A challenge the provider signs is verified first; one it does not sign is only echoed.
+   */
+  challenge?(input: ChallengeInput): ChallengeAnswer | null | Promise<ChallengeAnswer | null>
+}
+
+/** What {@link answerChallenge} hands a scheme: a verify input, plus the query string. */
+export interface ChallengeInput extends SchemeVerifyInput {
+  /** The request URL's query parameters (Dropbox sends `?challenge=`). */
+  readonly query: URLSearchParams
+}
+
+/** The response a challenge needs: send it as is, and do not forward the request. */
+export interface ChallengeAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+  /**
+   * A secret the provider handed over in the handshake (Asana's `X-Hook-Secret`): keep it
+   * (secretly) and verify this webhook's later messages with it.
+   */
+  readonly learnedSecret?: string
 }

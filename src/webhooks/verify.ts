@@ -1,14 +1,11 @@
 import { ZhError, isZhError } from '../errors.js'
 import { digestId } from './crypto.js'
-import { DEFAULT_MAX_HEADER_BYTES, readHeaders } from './headers.js'
-import { asList } from './keys.js'
 import { getScheme } from './registry.js'
 import type { ReplayStore } from './replay/store.js'
-import { unixSeconds } from './timestamp.js'
+import { schemeVerifyInput } from './verify-input.js'
 import type { ReplayOptions, SchemeVerified, VerifiedWebhook, VerifyOptions } from './types.js'
 
-/** Default largest body, in bytes (1 MiB). */
-export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+export { DEFAULT_MAX_BODY_BYTES } from './verify-input.js'
 
 /** How long ids of schemes without a signed time are remembered by default (72 h). */
 export const DEFAULT_UNTIMED_REPLAY_TTL = 72 * 3600
@@ -31,43 +28,12 @@ export const DEFAULT_UNTIMED_REPLAY_TTL = 72 * 3600
  */
 export async function verifyWebhook(options: VerifyOptions): Promise<VerifiedWebhook> {
   const scheme = getScheme(options.scheme)
-  const { body } = options
-  if (!(body instanceof Uint8Array)) throw new ZhError('ZH_WEBHOOK_BODY_NOT_RAW')
-  const maxBody = limit(options.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 'maxBodyBytes')
-  if (body.byteLength > maxBody)
-    throw new ZhError('ZH_WEBHOOK_BODY_TOO_LARGE', `over ${maxBody} bytes`)
-  const tolerance = options.tolerance ?? scheme.tolerance ?? 0
-  if (!Number.isFinite(tolerance) || tolerance < 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'tolerance must be seconds, 0 or more')
-  }
-  const secrets = [...asList(options.secret), ...asList(options.secrets)]
-  const publicKeys = asList(options.publicKey)
-  if (secrets.length + publicKeys.length === 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'pass secret, secrets or publicKey')
-  }
-  const clock = { now: unixSeconds(options.now), tolerance }
-  const maxHeader = limit(options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 'maxHeaderBytes')
-  const verified = scheme.verify({
-    headers: readHeaders(options.headers, maxHeader),
-    body,
-    secrets,
-    publicKeys,
-    url: options.url,
-    clock,
-    legacySha1: options.legacySha1 ?? false,
-  })
+  const input = schemeVerifyInput(scheme, options)
+  const verified = await scheme.verify(input)
   const replayKeys = options.replay
-    ? await remember(options.replay, scheme.name, verified, clock)
+    ? await remember(options.replay, scheme.name, verified, input.clock)
     : []
   return { id: verified.id, timestamp: verified.timestamp, scheme: scheme.name, replayKeys }
-}
-
-function limit(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', `${name} must be a whole number of bytes`)
-  }
-  return value
 }
 
 // Records the id (and, when the id is not signed, a digest of the signed parts) until the

@@ -4,7 +4,9 @@ import type { ZhCode } from '../../errors.js'
 import { getScheme } from '../registry.js'
 import { signWebhook } from '../sign.js'
 import type {
+  KeyFetcher,
   PrivateKeyInput,
+  SchemeOptions,
   PublicKeyInput,
   SchemeName,
   Secret,
@@ -27,6 +29,12 @@ export interface SchemeFixture {
   /** The current identity and another one (the wrong secret, then the rotated-in one). */
   readonly materials: readonly [Material, Material]
   readonly url?: string
+  /** The HTTP method signed and verified (HubSpot, Contentful); default POST. */
+  readonly method?: string
+  /** Scheme options given to both sign and verify. */
+  readonly options?: SchemeOptions
+  /** The key fetcher verification uses (schemes signed with published keys). */
+  readonly fetchKey?: KeyFetcher
   /** The body signed at `ts` for message `id`; `filler` pads it. Default: a JSON event. */
   readonly body?: (ctx: { ts: number; id: string; filler: string }) => string
   readonly signatureHeader: string
@@ -98,6 +106,8 @@ export function driver(f: SchemeFixture) {
       ...(secrets.length > 0 ? { secret: secrets } : {}),
       ...(keys.length > 0 ? { key: keys } : {}),
       ...(f.url ? { url: f.url } : {}),
+      ...(f.method ? { method: f.method } : {}),
+      ...(f.options ? { options: f.options } : {}),
       id,
       timestamp: ts,
       body,
@@ -126,6 +136,9 @@ export function driver(f: SchemeFixture) {
       scheme: f.scheme,
       ...verifierOf([f.materials[0]]),
       ...(f.url ? { url: f.url } : {}),
+      ...(f.method ? { method: f.method } : {}),
+      ...(f.options ? { options: f.options } : {}),
+      ...(f.fetchKey ? { fetchKey: f.fetchKey } : {}),
       headers,
       body,
       now: T0,
