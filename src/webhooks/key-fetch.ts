@@ -47,19 +47,15 @@ function parseHttps(raw: string): URL {
 }
 
 async function readCapped(response: Response, host: string): Promise<string> {
-  const reader = response.body?.getReader()
-  if (!reader) return ''
+  const stream = response.body as AsyncIterable<Uint8Array> | null
+  if (!stream) return ''
   const chunks: Uint8Array[] = []
   let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > KEY_FETCH_MAX_BYTES) {
-      await reader.cancel()
+  for await (const chunk of stream) {
+    size += chunk.byteLength
+    if (size > KEY_FETCH_MAX_BYTES)
       throw new ZhError('ZH_WEBHOOK_KEY_UNAVAILABLE', `${host}: over ${KEY_FETCH_MAX_BYTES} bytes`)
-    }
-    chunks.push(value)
+    chunks.push(chunk)
   }
   return Buffer.concat(chunks).toString('utf8')
 }
