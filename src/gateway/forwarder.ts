@@ -120,7 +120,8 @@ export function createForwarder(options: ForwarderOptions) {
     const retryable =
       status === null || status < 400 || status >= 500 || [408, 429].includes(status)
     if (!retryable) return { state: 'rejected', status, error, nextAt: null }
-    const attempts = w.attempts + 1
+    // A replay starts the schedule over: count the attempts made since it.
+    const attempts = w.attempts - w.retryBase + 1
     if (attempts >= config.maxAttempts) return { state: 'failed', status, error, nextAt: null }
     const delay = config.delaysMs[Math.min(attempts, config.delaysMs.length - 1)]!
     return { state: 'pending', status, error, nextAt: now + withJitter(delay, 0.2, Math.random) }
@@ -136,7 +137,7 @@ export function createForwarder(options: ForwarderOptions) {
     // Cut by a stop: left in flight, resumed on the next start.
     if (closed && result.state === 'pending') return { answer, state: result.state }
     try {
-      queue.finish(w.id, result, Date.now())
+      queue.finish(w.id, result, Date.now(), started)
     } catch (err) {
       // The row stays in flight and is resumed on the next start; the receiver dedups by id.
       log.error({ id: w.id, err: (err as Error).message }, 'gateway queue write failed')
@@ -227,6 +228,18 @@ export function createForwarder(options: ForwarderOptions) {
       return final && typeof answer !== 'string'
         ? { kind: 'answered', answer }
         : { kind: 'queued', id: w.id }
+    },
+    /**
+     * Puts a failed or rejected webhook back in line and looks at the queue now; false when
+     * no webhook with that id is failed or rejected.
+     */
+    replay(id: string): boolean {
+      const replayed = queue.replay(id, Date.now())
+      if (replayed) {
+        log.info({ id }, 'gateway replay')
+        nap(0)
+      }
+      return replayed
     },
     /** Stops: attempts under way are cut and stay queued, to be resumed on the next start. */
     async close(): Promise<void> {

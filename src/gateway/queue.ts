@@ -22,9 +22,42 @@ export interface QueuedWebhook {
   readonly replayKeys: readonly string[]
   readonly state: ForwardState
   readonly attempts: number
+  /** Attempts made before the last replay: the retry schedule counts from there. */
+  readonly retryBase: number
   readonly nextAt: number | null
   readonly lastStatus: number | null
   readonly lastError: string | null
+}
+
+/** One forwarding attempt of a queued webhook. */
+export interface ForwardAttempt {
+  readonly attempt: number
+  /** When it started, ms since the epoch. */
+  readonly at: number
+  readonly status: number | null
+  readonly error: string | null
+  readonly latencyMs: number
+}
+
+/** A queued webhook as the admin API lists it: no headers, no body, only its size. */
+export interface ListedWebhook {
+  readonly id: string
+  readonly route: string
+  readonly url: string
+  readonly state: ForwardState
+  readonly createdAt: number
+  readonly nextAt: number | null
+  readonly bodyBytes: number
+  readonly attempts: readonly ForwardAttempt[]
+}
+
+/** Filters of {@link ForwardQueue.list}. */
+export interface ListFilter {
+  readonly state?: ForwardState
+  readonly route?: string
+  /** A webhook id: list those queued before it (the next page). */
+  readonly before?: string
+  readonly limit: number
 }
 
 /** What one attempt decided. */
@@ -52,7 +85,17 @@ CREATE TABLE IF NOT EXISTS zh_gateway_queue (
   last_status INTEGER,
   last_error TEXT
 );
-CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);`
+CREATE INDEX IF NOT EXISTS zh_gateway_queue_due ON zh_gateway_queue (state, next_at);
+CREATE INDEX IF NOT EXISTS zh_gateway_queue_created ON zh_gateway_queue (created_at, id);
+CREATE TABLE IF NOT EXISTS zh_gateway_attempts (
+  id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  status INTEGER,
+  error TEXT,
+  latency_ms INTEGER NOT NULL,
+  PRIMARY KEY (id, attempt)
+) WITHOUT ROWID;`
 
 interface Row {
   id: string
@@ -63,6 +106,8 @@ interface Row {
   replay_keys: string
   state: ForwardState
   attempts: number
+  retry_base: number
+  created_at: number
   next_at: number | null
   last_status: number | null
   last_error: string | null
@@ -77,6 +122,7 @@ const toWebhook = (r: Row): QueuedWebhook => ({
   replayKeys: JSON.parse(r.replay_keys) as string[],
   state: r.state,
   attempts: r.attempts,
+  retryBase: r.retry_base,
   nextAt: r.next_at,
   lastStatus: r.last_status,
   lastError: r.last_error,
@@ -104,9 +150,13 @@ export function openForwardQueue(file: string) {
   db.pragma('synchronous = FULL')
   // Triggers keep the unsettled count with each write, so the cap reads one row instead of
   // counting up to 100,000 rows per webhook; a queue from before the count is counted once.
-  db.transaction(() =>
-    db.exec(SCHEMA + unsettledCountSql('zh_gateway_queue', 'zh_gateway_unsettled')),
-  ).immediate()
+  db.transaction(() => {
+    db.exec(SCHEMA + unsettledCountSql('zh_gateway_queue', 'zh_gateway_unsettled'))
+    // A queue from before replays: the retry schedule counts from its start.
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('zh_gateway_queue')`).pluck()
+    if (!(columns.all() as string[]).includes('retry_base'))
+      db.exec(`ALTER TABLE zh_gateway_queue ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0`)
+  }).immediate()
   // Inserts nothing when `maxPending` webhooks are unsettled: the check and the write are one.
   const insert = db.prepare(`INSERT INTO zh_gateway_queue
     (id, route, url, headers, body, replay_keys, state, created_at, updated_at)
@@ -119,6 +169,33 @@ export function openForwardQueue(file: string) {
   )
   const settle = db.prepare(`UPDATE zh_gateway_queue SET state = ?, attempts = attempts + 1,
     next_at = ?, last_status = ?, last_error = ?, updated_at = ? WHERE id = ?`)
+  const record = db.prepare(`INSERT OR REPLACE INTO zh_gateway_attempts
+    (id, attempt, at, status, error, latency_ms)
+    SELECT id, attempts, ?, ?, ?, ? FROM zh_gateway_queue WHERE id = ?`)
+  const finish = db.transaction((id: string, r: AttemptResult, now: number, at: number) => {
+    settle.run(r.state, r.nextAt, r.status, r.error, now, id)
+    record.run(at, r.status, r.error, Math.max(0, now - at), id)
+  })
+  // Newest first; ties on created_at are broken by id, so the cursor never skips or repeats.
+  const list = db.prepare(`SELECT id, route, url, state, created_at, next_at,
+      length(body) AS body_bytes FROM zh_gateway_queue
+    WHERE (@state IS NULL OR state = @state) AND (@route IS NULL OR route = @route)
+      AND (@before IS NULL OR (created_at, id) <
+        (SELECT created_at, id FROM zh_gateway_queue WHERE id = @before))
+    ORDER BY created_at DESC, id DESC LIMIT @limit`)
+  const attemptsOf = db.prepare(`SELECT attempt, at, status, error, latency_ms AS latencyMs
+    FROM zh_gateway_attempts WHERE id = ? ORDER BY attempt`)
+  const replay = db.prepare(`UPDATE zh_gateway_queue SET state = 'pending', next_at = @now,
+    retry_base = attempts, updated_at = @now WHERE id = @id AND state IN ('failed', 'rejected')`)
+  const purgeAttempts = db.prepare(`DELETE FROM zh_gateway_attempts WHERE id IN
+    (SELECT id FROM zh_gateway_queue WHERE state = 'delivered' AND updated_at < ?)`)
+  const purge = db.prepare(
+    `DELETE FROM zh_gateway_queue WHERE state = 'delivered' AND updated_at < ?`,
+  )
+  const purgeDelivered = db.transaction((before: number): number => {
+    purgeAttempts.run(before)
+    return purge.run(before).changes
+  })
   const claimDue = db.transaction((now: number, limit: number) => {
     const rows = due.all(now, limit) as Row[]
     for (const row of rows) claim.run(now, row.id)
@@ -145,6 +222,7 @@ export function openForwardQueue(file: string) {
         ...w,
         state: 'in-flight',
         attempts: 0,
+        retryBase: 0,
         nextAt: null,
         lastStatus: null,
         lastError: null,
@@ -152,9 +230,34 @@ export function openForwardQueue(file: string) {
     },
     /** Marks pending webhooks due at `now` as in flight (up to `limit`) and returns them. */
     claimDue: (now: number, limit: number): QueuedWebhook[] => claimDue(now, limit),
-    /** Records an attempt's outcome. */
-    finish(id: string, result: AttemptResult, now: number): void {
-      settle.run(result.state, result.nextAt, result.status, result.error, now, id)
+    /** Records the outcome of an attempt that started at `at`, and the attempt itself. */
+    finish(id: string, result: AttemptResult, now: number, at = now): void {
+      finish(id, result, now, at)
+    },
+    /** Webhooks newest first, with their attempts; see {@link ListFilter}. */
+    list(filter: ListFilter): ListedWebhook[] {
+      const { state = null, route = null, before = null, limit } = filter
+      const rows = list.all({ state, route, before, limit }) as (Pick<
+        Row,
+        'id' | 'route' | 'url' | 'state' | 'created_at' | 'next_at'
+      > & { body_bytes: number })[]
+      return rows.map((r) => ({
+        id: r.id,
+        route: r.route,
+        url: r.url,
+        state: r.state,
+        createdAt: r.created_at,
+        nextAt: r.next_at,
+        bodyBytes: r.body_bytes,
+        attempts: attemptsOf.all(r.id) as ForwardAttempt[],
+      }))
+    },
+    /**
+     * Puts a failed or rejected webhook back to pending, due now, with a fresh retry schedule.
+     * False when there is no such webhook in one of those states.
+     */
+    replay(id: string, now: number): boolean {
+      return replay.run({ id, now }).changes > 0
     },
     /**
      * On start: webhooks left in flight by a stop or crash, and pending ones, are due now (a
@@ -191,9 +294,7 @@ export function openForwardQueue(file: string) {
     pendingCount: (): number => unsettled.get() as number,
     /** Deletes delivered webhooks last updated before `before` (failed and rejected stay). */
     purgeDelivered(before: number): number {
-      return db
-        .prepare(`DELETE FROM zh_gateway_queue WHERE state = 'delivered' AND updated_at < ?`)
-        .run(before).changes
+      return purgeDelivered(before)
     },
     close(): void {
       db.close()
