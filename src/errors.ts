@@ -554,6 +554,10 @@ const registry = {
     400,
     'A secret, token or TLS file named in the gateway configuration could not be read; set the environment variable or fix the file path.',
   ],
+  ZH_GATEWAY_ADMIN_TOKEN_INVALID: [
+    401,
+    'The gateway admin API needs "Authorization: Bearer <admin token>"; send the token of the gateway\'s admin.token.',
+  ],
   ZH_GATEWAY_ROUTE_NOT_FOUND: [404, 'No gateway route has this path; check the webhook URL.'],
   ZH_GATEWAY_METHOD_NOT_ALLOWED: [405, 'The gateway accepts webhooks with POST only.'],
   ZH_GATEWAY_QUEUE_FAILED: [

@@ -23,6 +23,8 @@ Configuration (YAML; relative paths are relative to the file):
       allow: [ 140.82.112.0/20 ]         # optional CIDR allow-list (socket address)
       token: { env: GATEWAY_TOKEN }      # optional Authorization: Bearer (16+ characters)
       target: { service: jenkins-webhook, path: /github-webhook/ }
+  admin: { listen: 127.0.0.1:0, token: { file: admin.token } }   # optional: loopback admin API
+                                         # for \`zerohook console --gateway URL\` (32+ char token)
 
 A verified webhook is stored, then forwarded over the overlay with the provider's headers and
 X-Zerohook-Gateway-Verified / X-Zerohook-Gateway-Id. The caller gets the receiver's answer, or
@@ -68,6 +70,7 @@ export function gatewayCommands(program: Command): void {
           {
             address: running.address,
             port: running.port,
+            ...(running.adminUrl ? { admin: running.adminUrl } : {}),
             routes: config.routes.map((r) => ({
               path: r.path,
               scheme: r.scheme,

@@ -6,6 +6,7 @@ import { STANDARD_SCHEDULE } from '../webhooks/sender/schedule.js'
 import { cidrSet } from '../webhooks/guards/cidr.js'
 import { listSchemes } from '../webhooks/registry.js'
 import type { SchemeName } from '../webhooks/types.js'
+import { parseGatewayAdmin, type GatewayAdminConfig } from './admin-config.js'
 import { hostPort, integer, invalid, list, mapping, text, type Raw } from './fields.js'
 import { configPath, readConfigFile, readSecret, type SourceContext } from './sources.js'
 
@@ -54,9 +55,11 @@ export interface GatewayConfig {
   readonly maxBodyBytes: number
   readonly forward: ForwardConfig
   readonly routes: readonly GatewayRoute[]
+  /** The loopback admin API the console reads the queue through; none when absent. */
+  readonly admin?: GatewayAdminConfig
 }
 
-const TOP = ['listen', 'tls', 'state', 'maxBodyBytes', 'forward', 'routes']
+const TOP = ['listen', 'tls', 'state', 'maxBodyBytes', 'forward', 'routes', 'admin']
 const ROUTE = [
   'path',
   'scheme',
@@ -89,6 +92,7 @@ const ROUTE = [
  *     allow: [ 140.82.112.0/20 ]    # optional: CIDR allow-list on the socket address
  *     token: { env: GATEWAY_TOKEN } # optional: Authorization: Bearer (16+ characters)
  *     target: { service: jenkins-webhook, path: /github-webhook/ }
+ * admin: { listen: 127.0.0.1:0, token: { file: admin.token } }   # optional: the console's view
  * ```
  *
  * @example
@@ -137,6 +141,7 @@ export function parseGatewayConfig(source: string, ctx: SourceContext): GatewayC
     maxBodyBytes: integer(top.maxBodyBytes, 'maxBodyBytes', 1, 64 * 1024 * 1024, 1024 * 1024),
     forward: parseForward(top.forward),
     routes,
+    ...(top.admin === undefined ? {} : { admin: parseGatewayAdmin(top.admin, ctx) }),
   }
 }
 

@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici'
 import { ZhError, isZhError, type ZhCode } from '../errors.js'
 import { publicCode, refusal, writeAnswer, type Answer } from '../webhooks/middleware/answer.js'
 import { createSqliteReplayStore } from '../webhooks/replay/sqlite.js'
+import { startGatewayAdmin } from './admin.js'
 import type { GatewayConfig } from './config.js'
 import { forwardHeaders, ID_HEADER } from './forward-headers.js'
 import { createForwarder, type ForwardLog, type ForwardOutcome } from './forwarder.js'
@@ -26,6 +27,8 @@ export interface GatewayOptions {
 export interface RunningGateway {
   readonly address: string
   readonly port: number
+  /** The loopback admin API's URL, when the configuration has an `admin` section. */
+  readonly adminUrl: string | undefined
   /** Stops listening, cuts attempts under way (they stay queued) and closes the databases. */
   close(): Promise<void>
 }
@@ -152,11 +155,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     })
   })
   forwarder.start()
+  const admin = config.admin && (await startGatewayAdmin(config.admin, { queue, forwarder }))
   const bound = server.address() as AddressInfo
   return {
     address: bound.address,
     port: bound.port,
+    adminUrl: admin?.url,
     async close() {
+      await admin?.close()
       // Stop taking requests, then cut attempts under way: requests being answered get their
       // 202 (their webhook stays queued) instead of a cut connection the provider would retry
       // into a replay refusal. Connections still open after a grace period are closed.
