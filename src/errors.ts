@@ -33,15 +33,15 @@ const registry = {
   ],
   ZH_CONSOLE_CSRF_INVALID: [
     403,
-    'The request lacks the session\'s CSRF token; reload the console page and try again.',
+    "The request lacks the session's CSRF token; reload the console page and try again.",
   ],
   ZH_CONSOLE_ORIGIN_REFUSED: [
     403,
-    'The request came from another site (Origin or Host is not the console\'s own); open the console at the address it printed.',
+    "The request came from another site (Origin or Host is not the console's own); open the console at the address it printed.",
   ],
   ZH_CONSOLE_ROUTE_REFUSED: [
     404,
-    'The console does not pass this request on to the controller; use the console\'s pages or the CLI.',
+    "The console does not pass this request on to the controller; use the console's pages or the CLI.",
   ],
   ZH_CONSOLE_LISTEN_INVALID: [
     400,
