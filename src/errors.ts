@@ -43,6 +43,14 @@ const registry = {
     404,
     "The console does not pass this request on to the controller; use the console's pages or the CLI.",
   ],
+  ZH_CONSOLE_GATEWAY_INVALID: [
+    500,
+    "The console reaches a gateway only at its loopback admin URL (http://127.0.0.1:PORT, from the gateway's log) with its admin token in ZEROHOOK_GATEWAY_TOKEN or --gateway-token-file.",
+  ],
+  ZH_CONSOLE_GATEWAY_UNAVAILABLE: [
+    502,
+    "The gateway's admin API did not answer, or refused the console's token; check that the gateway runs with an admin section and that the token matches.",
+  ],
   ZH_CONSOLE_LISTEN_INVALID: [
     400,
     'The console listens on loopback only; pass --listen 127.0.0.1:PORT, [::1]:PORT or localhost:PORT.',
@@ -208,7 +216,7 @@ const registry = {
   ],
   ZH_WEBHOOK_BODY_NOT_RAW: [
     500,
-    'Pass the raw request body as bytes (Buffer or Uint8Array), read before any JSON parsing.',
+    'The webhook body is not the raw bytes: mount the webhook middleware before any body parser (express.json(), express.urlencoded()) or give its route express.raw({ type: "*/*" }); from code, pass the bytes as received (Buffer or Uint8Array), never parsed JSON.',
   ],
   ZH_WEBHOOK_BODY_TOO_LARGE: [
     413,
@@ -294,6 +302,22 @@ const registry = {
   ZH_WEBHOOK_CLIENT_CERT_FORBIDDEN: [
     403,
     "The client certificate is valid but not on this receiver's allow-list; use an allowed certificate.",
+  ],
+  ZH_WEBHOOK_METHOD_NOT_ALLOWED: [
+    405,
+    "This webhook receiver takes POST; GET only for a provider's URL check (challenge) that its scheme answers.",
+  ],
+  ZH_WEBHOOK_SECRET_NOT_LEARNED: [
+    401,
+    'No secret to verify this webhook with yet: its provider hands one over in a handshake, and none was received; have the provider repeat the handshake (create the webhook again), or configure the secret.',
+  ],
+  ZH_WEBHOOK_SECRET_ALREADY_LEARNED: [
+    403,
+    'A secret was already learned in an earlier handshake (trust on first use), so a new handshake is refused; if the provider really issued a new one, remove the learned secret file named in the log and repeat the handshake.',
+  ],
+  ZH_WEBHOOK_SECRET_NOT_KEPT: [
+    500,
+    "This scheme's handshake hands over a secret and the receiver has nowhere to keep it; give it a store (the gateway keeps it in its state directory, tunnel host needs --state DIR, the middleware a learnedSecret option).",
   ],
   ZH_SENDER_OPTIONS_INVALID: [
     500,
@@ -559,7 +583,10 @@ const registry = {
     'The gateway admin API needs "Authorization: Bearer <admin token>"; send the token of the gateway\'s admin.token.',
   ],
   ZH_GATEWAY_ROUTE_NOT_FOUND: [404, 'No gateway route has this path; check the webhook URL.'],
-  ZH_GATEWAY_METHOD_NOT_ALLOWED: [405, 'The gateway accepts webhooks with POST only.'],
+  ZH_GATEWAY_METHOD_NOT_ALLOWED: [
+    405,
+    "The gateway accepts webhooks with POST only (GET only for a provider's URL check that the route's scheme answers).",
+  ],
   ZH_GATEWAY_QUEUE_FAILED: [
     503,
     'The gateway could not store the webhook durably; it was not accepted, send it again later.',

@@ -5,6 +5,10 @@ export interface Session {
   network: string
   admin: string
   controller: string
+  /** A sender's outbox was given (`--outbox`). */
+  deliveries?: boolean
+  /** A gateway's admin API was given (`--gateway`). */
+  gateway?: boolean
 }
 
 export interface Ref {

@@ -6,6 +6,7 @@ import { ZhError, isZhError } from '../../errors.js'
 import { ControllerClient } from '../../sdk/controller-client.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import { openDeliveries } from './deliveries.js'
+import { gatewayDeliveries, type GatewayAdminTarget } from './gateway-deliveries.js'
 import { LiveEvents } from './events.js'
 import { allowedHosts, checkOrigin, isStateChanging, SECURITY_HEADERS } from './guard.js'
 import { forward } from './proxy.js'
@@ -27,6 +28,8 @@ export interface ConsoleOptions {
   root?: string
   /** A durable sender's SQLite outbox, for the Deliveries page (it must exist). */
   outbox?: string
+  /** A running gateway's admin API, for the Deliveries page. */
+  gateway?: GatewayAdminTarget
 }
 
 /** A running console. */
@@ -57,6 +60,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
   const bind = parseHostPort(listen)
   if (!bind || !LOOPBACK.has(bind.host)) throw new ZhError('ZH_CONSOLE_LISTEN_INVALID', listen)
   const root = opts.root ?? DEFAULT_ROOT
+  const gateway = opts.gateway && gatewayDeliveries(opts.gateway)
   const deliveries = opts.outbox === undefined ? undefined : await openDeliveries(opts.outbox)
   const client = new ControllerClient(opts.admin)
   const sessions = new Sessions()
@@ -95,9 +99,10 @@ export async function startConsole(opts: ConsoleOptions): Promise<RunningConsole
         admin: opts.admin.name,
         controller: opts.admin.controller,
         deliveries: deliveries !== undefined,
+        gateway: gateway !== undefined,
       })
     if (url.pathname === '/api/events' && req.method === 'GET') return live.attach(res)
-    const delivery = deliveries?.route(req.method, url)
+    const delivery = deliveries?.route(req.method, url) ?? gateway?.route(req.method, url)
     if (delivery) return json(res, 200, await delivery)
     if (!url.pathname.startsWith('/api/v1/')) throw new ZhError('ZH_CONSOLE_ROUTE_REFUSED')
     const body = isStateChanging(req.method) ? await readJson(req) : undefined

@@ -4,12 +4,12 @@ import { ErrorLine, TextField } from '../fields.js'
 import type { Session } from '../types.js'
 import { useData } from '../use-data.js'
 
-/** One message of the sender's outbox, as `GET /api/deliveries` shows it. */
+/** One delivery as the page shows it: a sender's message, or a webhook in a gateway's queue. */
 interface Delivery {
   id: string
   endpoint: string
   type: string
-  state: 'pending' | 'in-flight' | 'delivered' | 'failed' | 'disabled'
+  state: 'pending' | 'in-flight' | 'delivered' | 'failed' | 'disabled' | 'rejected'
   nextAt: number | null
   createdAt: number
   bodyBytes: number
@@ -22,53 +22,115 @@ interface Delivery {
   }[]
 }
 
-const STATES = [
-  ['', 'All'],
-  ['failed', 'Failed'],
-  ['disabled', 'Dead (endpoint disabled)'],
-  ['pending', 'Pending'],
-  ['in-flight', 'In flight'],
-  ['delivered', 'Delivered'],
-] as const
+/** A webhook of the gateway's queue, as `GET /api/gateway/deliveries` answers it. */
+interface GatewayWebhook extends Omit<Delivery, 'endpoint' | 'type'> {
+  route: string
+  url: string
+}
+
+type Source = 'outbox' | 'gateway'
+
+/** What differs between the two sources: the API, the states, the filter, what replays. */
+const SOURCES: Record<
+  Source,
+  {
+    label: string
+    api: string
+    states: readonly (readonly [string, string])[]
+    filter: { name: string; label: string; hint: string }
+    replayable: readonly Delivery['state'][]
+    list: (answer: unknown) => Delivery[]
+  }
+> = {
+  outbox: {
+    label: "Sender's outbox",
+    api: '/api/deliveries',
+    states: [
+      ['', 'All'],
+      ['failed', 'Failed'],
+      ['disabled', 'Dead (endpoint disabled)'],
+      ['pending', 'Pending'],
+      ['in-flight', 'In flight'],
+      ['delivered', 'Delivered'],
+    ],
+    filter: {
+      name: 'endpoint',
+      label: 'Endpoint',
+      hint: 'The endpoint URL exactly as the sender was given it',
+    },
+    replayable: ['failed', 'disabled'],
+    list: (answer) => (answer as { messages: Delivery[] }).messages,
+  },
+  gateway: {
+    label: "Gateway's queue",
+    api: '/api/gateway/deliveries',
+    states: [
+      ['', 'All'],
+      ['failed', 'Failed'],
+      ['rejected', 'Rejected (4xx from the receiver)'],
+      ['pending', 'Pending'],
+      ['in-flight', 'In flight'],
+      ['delivered', 'Delivered'],
+    ],
+    filter: { name: 'route', label: 'Route', hint: "The gateway route's path, e.g. /github" },
+    replayable: ['failed', 'rejected'],
+    list: (answer) =>
+      (answer as { deliveries: GatewayWebhook[] }).deliveries.map(({ route, url, ...w }) => ({
+        ...w,
+        type: `route ${route}`,
+        endpoint: url.replace(/^http:\/\//, ''),
+      })),
+  },
+}
+
 const PAGE = 100
 /** How often the list is read again, so a replayed message is seen delivered. */
 const REFRESH_MS = 2000
 
 const time = (ms: number) => new Date(ms).toLocaleString()
-const replayable = (d: Delivery) => d.state === 'failed' || d.state === 'disabled'
 
-/** Deliveries: a durable sender's messages and their attempts, with replay of the failed and dead. */
+/**
+ * Deliveries: a durable sender's messages or a gateway's queued webhooks, with their attempts,
+ * and replay of the failed and dead.
+ */
 export function DeliveriesPage(props: { session: Session }) {
-  const enabled = (props.session as Session & { deliveries?: boolean }).deliveries === true
+  const sources = (['outbox', 'gateway'] as const).filter((s) =>
+    s === 'outbox' ? props.session.deliveries === true : props.session.gateway === true,
+  )
+  const [source, setSource] = useState<Source | undefined>(sources[0])
   const [state, setState] = useState('')
-  const [endpoint, setEndpoint] = useState('')
+  const [filterValue, setFilterValue] = useState('')
   const [before, setBefore] = useState<string>()
   const [asking, setAsking] = useState<Delivery>()
   const [replayed, setReplayed] = useState<string>()
   const list = useData(() => {
-    if (!enabled) return Promise.resolve({ messages: [] as Delivery[] })
+    if (!source) return Promise.resolve([] as Delivery[])
+    const { api, filter, list: read } = SOURCES[source]
     const query = new URLSearchParams({ limit: String(PAGE) })
     if (state) query.set('state', state)
-    if (endpoint.trim()) query.set('endpoint', endpoint.trim())
+    if (filterValue.trim()) query.set(filter.name, filterValue.trim())
     if (before) query.set('before', before)
-    return call<{ messages: Delivery[] }>('GET', `/api/deliveries?${query.toString()}`)
+    return call<unknown>('GET', `${api}?${query.toString()}`).then(read)
   })
   const { reload } = list
   useEffect(() => {
-    if (!enabled) return
+    if (!source) return
     const timer = setInterval(reload, REFRESH_MS)
     return () => clearInterval(timer)
-  }, [enabled, reload])
+  }, [source, reload])
+  useEffect(reload, [source, reload])
 
-  if (!enabled)
+  if (!source)
     return (
       <p role="status">
-        No outbox is open: start the console with <code>zerohook console --outbox FILE</code>, FILE
-        being the SQLite outbox of a durable sender.
+        Nothing to show: start the console with <code>zerohook console --outbox FILE</code> (the
+        SQLite outbox of a durable sender) or <code>--gateway URL</code> (a gateway's admin API).
       </p>
     )
+  const config = SOURCES[source]
+  const replayable = (d: Delivery) => config.replayable.includes(d.state)
 
-  const messages = list.data?.messages ?? []
+  const messages = list.data ?? []
   const done = (id: string | undefined) => {
     setAsking(undefined)
     if (id) setReplayed(id)
@@ -85,6 +147,27 @@ export function DeliveriesPage(props: { session: Session }) {
           reload()
         }}
       >
+        {sources.length > 1 && (
+          <p class="field">
+            <label for="delivery-source">Source</label>
+            <select
+              id="delivery-source"
+              value={source}
+              onChange={(e) => {
+                setSource(e.currentTarget.value as Source)
+                setState('')
+                setFilterValue('')
+                setBefore(undefined)
+              }}
+            >
+              {sources.map((s) => (
+                <option key={s} value={s}>
+                  {SOURCES[s].label}
+                </option>
+              ))}
+            </select>
+          </p>
+        )}
         <p class="field">
           <label for="delivery-state">State</label>
           <select
@@ -92,7 +175,7 @@ export function DeliveriesPage(props: { session: Session }) {
             value={state}
             onChange={(e) => setState(e.currentTarget.value)}
           >
-            {STATES.map(([value, label]) => (
+            {config.states.map(([value, label]) => (
               <option key={value} value={value}>
                 {label}
               </option>
@@ -100,19 +183,22 @@ export function DeliveriesPage(props: { session: Session }) {
           </select>
         </p>
         <TextField
-          id="delivery-endpoint"
-          label="Endpoint"
-          value={endpoint}
-          onInput={setEndpoint}
-          hint="The endpoint URL exactly as the sender was given it"
+          id="delivery-filter"
+          label={config.filter.label}
+          value={filterValue}
+          onInput={setFilterValue}
+          hint={config.filter.hint}
         />
         <button type="submit">Filter</button>
       </form>
       <ErrorLine error={list.error} />
       {replayed && (
-        <p role="status">Replayed {replayed}: the sender sends it again within seconds.</p>
+        <p role="status">
+          Replayed {replayed}: the {source === 'gateway' ? 'gateway' : 'sender'} sends it again
+          within seconds.
+        </p>
       )}
-      {asking && <ConfirmReplay message={asking} onDone={done} />}
+      {asking && <ConfirmReplay message={asking} api={config.api} onDone={done} />}
       <table>
         <caption>
           Deliveries ({messages.length}
@@ -210,8 +296,12 @@ function Attempts(props: { message: Delivery }) {
 }
 
 /** Asks before replaying: the receiver gets the message again (same id, a fresh signature). */
-function ConfirmReplay(props: { message: Delivery; onDone: (replayed?: string) => void }) {
-  const { message, onDone } = props
+function ConfirmReplay(props: {
+  message: Delivery
+  api: string
+  onDone: (replayed?: string) => void
+}) {
+  const { message, api, onDone } = props
   const [error, setError] = useState<string>()
   const [busy, setBusy] = useState(false)
   const confirmRef = useRef<HTMLButtonElement>(null)
@@ -220,10 +310,10 @@ function ConfirmReplay(props: { message: Delivery; onDone: (replayed?: string) =
   async function confirm() {
     setBusy(true)
     try {
-      const path = `/api/deliveries/${encodeURIComponent(message.id)}/replay`
+      const path = `${api}/${encodeURIComponent(message.id)}/replay`
       const r = await call<{ replayed: boolean }>('POST', path)
       if (r.replayed) return onDone(message.id)
-      setError(`${message.id} is no longer failed or dead; nothing was replayed.`)
+      setError(`${message.id} is no longer failed, rejected or dead; nothing was replayed.`)
     } catch (e) {
       setError(describeError(e))
     }
@@ -234,8 +324,9 @@ function ConfirmReplay(props: { message: Delivery; onDone: (replayed?: string) =
     <section class="confirm" aria-labelledby="replay-title" aria-live="polite">
       <h2 id="replay-title">Confirm: replay {message.id}</h2>
       <p>
-        The sender sends this {message.state === 'disabled' ? 'dead' : 'failed'} message to{' '}
-        {message.endpoint} again now, with the same id; its attempts so far are kept.
+        {api.includes('gateway')
+          ? `The gateway forwards this ${message.state} webhook to ${message.endpoint} again now, with the provider's bytes and signature, and retries it on its schedule; its attempts so far are kept.`
+          : `The sender sends this ${message.state === 'disabled' ? 'dead' : 'failed'} message to ${message.endpoint} again now, with the same id; its attempts so far are kept.`}
         {message.state === 'disabled' && ' Its endpoint is enabled again.'}
       </p>
       <ErrorLine error={error} />
