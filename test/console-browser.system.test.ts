@@ -61,6 +61,10 @@ describe('zerohook console in a browser (real processes, Chromium)', { timeout: 
     await page.getByText('routers online').waitFor()
     expect(await page.locator('.counts').textContent()).toContain('1 routers online, 0 offline')
     expect(await page.getByRole('img', { name: /1 routers, 0 links/ }).count()).toBe(1)
+    // One controller, listed once although the console and the replica list may spell it apart.
+    const controllers = page.getByRole('list', { name: 'Controllers' }).getByRole('listitem')
+    expect(await controllers.count()).toBe(1)
+    expect(await controllers.first().textContent()).toContain("(this console's)")
     await shot(page, 'overview')
   })
 

@@ -32,6 +32,11 @@ async function loadOverview() {
   return { network, status, live, links, identities, services, policies, routerPolicies }
 }
 
+/** Every live replica the controller lists, and the one this console talks to. */
+function controllersOf(network: NetworkInfo, own: string): string[] {
+  return [...new Set([own, ...network.controllers])]
+}
+
 /** The network at a glance: controller, routers and their links, counts, expiring certificates. */
 export function OverviewPage(props: { session: Session }) {
   const { data, error } = useData(loadOverview)
@@ -48,8 +53,17 @@ export function OverviewPage(props: { session: Session }) {
       <dl class="facts">
         <dt>Network</dt>
         <dd>{data.network.network}</dd>
-        <dt>Controller</dt>
-        <dd>{props.session.controller}</dd>
+        <dt>Controllers</dt>
+        <dd>
+          <ul aria-label="Controllers" class="plain">
+            {controllersOf(data.network, props.session.controller).map((url) => (
+              <li key={url}>
+                {url}
+                {url === props.session.controller && <span class="muted"> (this console's)</span>}
+              </li>
+            ))}
+          </ul>
+        </dd>
         <dt>CA fingerprint</dt>
         <dd>
           <code>{data.network.caFingerprint}</code>
