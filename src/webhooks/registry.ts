@@ -12,6 +12,22 @@ import { stripe } from './schemes/stripe.js'
 import { svix } from './schemes/svix.js'
 import { twilio } from './schemes/twilio.js'
 import { zoom } from './schemes/zoom.js'
+import { brex } from './schemes/brex.js'
+import { calendly } from './schemes/calendly.js'
+import { clerk } from './schemes/clerk.js'
+import { coinbase } from './schemes/coinbase.js'
+import { frameio } from './schemes/frameio.js'
+import { intercom } from './schemes/intercom.js'
+import { lemonsqueezy } from './schemes/lemonsqueezy.js'
+import { mux } from './schemes/mux.js'
+import { pagerduty } from './schemes/pagerduty.js'
+import { resend } from './schemes/resend.js'
+import { sanity } from './schemes/sanity.js'
+import { sentry } from './schemes/sentry.js'
+import { typeform } from './schemes/typeform.js'
+import { vercel } from './schemes/vercel.js'
+import { woocommerce } from './schemes/woocommerce.js'
+import { xero } from './schemes/xero.js'
 import type { SchemeName, WebhookScheme } from './types.js'
 
 const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
@@ -29,6 +45,22 @@ const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
     zoom,
     paddle,
     bitbucket,
+    brex,
+    calendly,
+    clerk,
+    coinbase,
+    frameio,
+    intercom,
+    lemonsqueezy,
+    mux,
+    pagerduty,
+    resend,
+    sanity,
+    sentry,
+    typeform,
+    vercel,
+    woocommerce,
+    xero,
   ].map((scheme) => [scheme.name, scheme]),
 )
 
