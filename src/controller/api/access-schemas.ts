@@ -1,6 +1,8 @@
 /** JSON schemas of the permission preview and the access views (issue 14: web console). */
 import { CHANGE_KINDS, type ChangeKind } from '../policy/apply-change.js'
 import {
+  createEntityBody,
+  createIdentityBody,
   createRouterPolicyBody,
   createServicePolicyBody,
   updateEntityBody,
@@ -26,8 +28,10 @@ const rules: Record<ChangeKind, object> = {
   'service-policy.delete': { required: ['ref'] },
   'router-policy.create': { required: ['body'], properties: { body: createRouterPolicyBody } },
   'router-policy.delete': { required: ['ref'] },
+  'identity.create': { required: ['body'], properties: { body: createIdentityBody } },
   'identity.update': { required: ['ref'], properties: { body: updateIdentityBody } },
   'identity.delete': { required: ['ref'] },
+  'service.create': { required: ['body'], properties: { body: createEntityBody } },
   'service.update': { required: ['ref'], properties: { body: updateEntityBody } },
   'service.delete': { required: ['ref'] },
 }

@@ -221,7 +221,8 @@ describeStores('permission preview and access API', (store) => {
     const attrs = () => ['ci', 'hooks', 'dash', 'hosts', 'eu'].filter(() => random() < 0.3)
     const names = ['app', 'host', 'jenkins', 'grafana', 'p1', 'p2', 'n1', 'bad name', 'ci-dial']
     let applied = 0
-    for (let step = 0; step < 60; step++) {
+    let created = 0
+    for (let step = 0; step < 80; step++) {
       // Keep the world populated: deletes would otherwise empty it.
       if (step % 4 === 0) {
         const name = `e${step}`
@@ -237,8 +238,10 @@ describeStores('permission preview and access API', (store) => {
         'service-policy.delete',
         'router-policy.create',
         'router-policy.delete',
+        'identity.create',
         'identity.update',
         'identity.delete',
+        'service.create',
         'service.update',
         'service.delete',
       ])
@@ -255,12 +258,14 @@ describeStores('permission preview and access API', (store) => {
           : { name: pick(names), identityRoles: roles(), routerRoles: roles(), semantic }
         : change === 'service-policy.update'
           ? { serviceRoles: roles(), semantic }
-          : random() < 0.5
-            ? { attributes: attrs() }
-            : {
-                name: pick(names),
-                ...(change === 'identity.update' ? { disabled: random() < 0.3 } : {}),
-              }
+          : change === 'identity.create' || change === 'service.create'
+            ? { name: random() < 0.8 ? `c${step}` : pick(names), attributes: attrs() }
+            : random() < 0.5
+              ? { attributes: attrs() }
+              : {
+                  name: pick(names),
+                  ...(change === 'identity.update' ? { disabled: random() < 0.3 } : {}),
+                }
       const snapshotBefore = await loadSnapshot(c.ctx.db)
       // Mostly something that exists (never the admin, whom the test needs), sometimes not.
       const existing = {
@@ -285,15 +290,36 @@ describeStores('permission preview and access API', (store) => {
       if (preview === undefined) continue
       applied++
       const snapshotAfter = await loadSnapshot(c.ctx.db)
+      // A created identity or service is "(preview)" in the preview: the real one has its id now.
+      const known = new Set(
+        [...snapshotBefore.identities, ...snapshotBefore.services].map((x) => x.id),
+      )
+      const createdId = [...snapshotAfter.identities, ...snapshotAfter.services].find(
+        (x) => !known.has(x.id),
+      )?.id
+      const real = <T extends { identity: { id: string }; service?: { id: string } }>(v: T): T => ({
+        ...v,
+        identity: { ...v.identity, id: v.identity.id === '(preview)' ? createdId : v.identity.id },
+        ...(v.service
+          ? {
+              service: {
+                ...v.service,
+                id: v.service.id === '(preview)' ? createdId : v.service.id,
+              },
+            }
+          : {}),
+      })
       expect(ids(preview.removed)).toEqual(events.flatMap((e) => e.lost))
       expect(routerIds(preview.removedRouterAccess)).toEqual(
         events.flatMap((e) => e.lostRouterAccess),
       )
-      expect(ids(preview.added)).toEqual(addedPermissions(snapshotBefore, snapshotAfter))
-      expect(routerIds(preview.addedRouterAccess)).toEqual(
+      expect(ids(preview.added.map(real))).toEqual(addedPermissions(snapshotBefore, snapshotAfter))
+      expect(routerIds(preview.addedRouterAccess.map(real))).toEqual(
         addedRouterAccess(snapshotBefore, snapshotAfter),
       )
+      if (change.endsWith('.create') && !change.includes('policy')) created++
     }
     expect(applied).toBeGreaterThan(25)
+    expect(created).toBeGreaterThan(3)
   })
 })

@@ -43,6 +43,29 @@ function diff(p: ProposedChange) {
 }
 
 describe('applyProposedChange', () => {
+  it('creates identities and services in memory: what their attributes grant at once', () => {
+    const identity = diff({
+      change: 'identity.create',
+      body: { name: 'runner-2', attributes: ['ci'] },
+    })
+    expect(identity.added).toEqual(perms(['(preview)', 's1', 'dial']))
+    expect(identity.removed).toEqual([])
+    const service = diff({ change: 'service.create', body: { name: 'loki', attributes: ['dash'] } })
+    expect(service.added).toEqual(perms(['i2', '(preview)', 'bind']))
+    expect(diff({ change: 'service.create', body: { name: 'bare' } }).added).toEqual([])
+    expect(thrownCode(() => diff({ change: 'identity.create', body: { name: 'runner' } }))).toBe(
+      'ZH_NAME_TAKEN',
+    )
+    expect(thrownCode(() => diff({ change: 'service.create', body: { name: 'bad name!' } }))).toBe(
+      'ZH_NAME_INVALID',
+    )
+    expect(
+      thrownCode(() =>
+        diff({ change: 'identity.create', body: { name: 'x', attributes: ['#nope'] } }),
+      ),
+    ).toBe('ZH_ATTRIBUTE_INVALID')
+  })
+
   it('creates, updates and deletes service policies in memory', () => {
     const created = diff({
       change: 'service-policy.create',

@@ -10,8 +10,10 @@ export const CHANGE_KINDS = [
   'service-policy.delete',
   'router-policy.create',
   'router-policy.delete',
+  'identity.create',
   'identity.update',
   'identity.delete',
+  'service.create',
   'service.update',
   'service.delete',
 ] as const
@@ -159,11 +161,34 @@ export function applyProposedChange(s: PolicySnapshot, p: ProposedChange): Polic
       const current = findByRef(s.routerPolicies, p.ref, 'ZH_POLICY_NOT_FOUND')
       return { ...s, routerPolicies: replace(s.routerPolicies, current.id) }
     }
+    case 'identity.create': {
+      const kind = body.kind ?? 'endpoint'
+      if (kind !== 'endpoint' && kind !== 'admin')
+        throw new ZhError('ZH_BAD_REQUEST', 'kind must be endpoint or admin')
+      const created: IdentityEntity = {
+        id: PREVIEW_ID,
+        name: checkName(body.name as string),
+        attributes: checkAttributes((body.attributes ?? []) as string[]),
+        disabled: false,
+        kind,
+      }
+      assertNameFree(s.identities, created.name)
+      return { ...s, identities: [...s.identities, created] }
+    }
     case 'identity.update':
       return { ...s, identities: updateIdentity(s, p) }
     case 'identity.delete': {
       const current = findByRef(s.identities, p.ref, 'ZH_IDENTITY_NOT_FOUND')
       return { ...s, identities: replace(s.identities, current.id) }
+    }
+    case 'service.create': {
+      const created: Entity = {
+        id: PREVIEW_ID,
+        name: checkName(body.name as string),
+        attributes: checkAttributes((body.attributes ?? []) as string[]),
+      }
+      assertNameFree(s.services, created.name)
+      return { ...s, services: [...s.services, created] }
     }
     case 'service.update':
       return { ...s, services: updateEntity(s.services, p.ref, body, 'ZH_SERVICE_NOT_FOUND') }
