@@ -23,7 +23,8 @@ export interface ChallengeOptions extends Omit<VerifyOptions, 'replay'> {
 export async function answerChallenge(options: ChallengeOptions): Promise<ChallengeAnswer | null> {
   const scheme = getScheme(options.scheme)
   if (!scheme.challenge) return null
-  const input = schemeVerifyInput(scheme, options)
+  // A handshake may come before any secret exists (Asana hands one over in it).
+  const input = schemeVerifyInput(scheme, options, { keysRequired: false })
   return await scheme.challenge({ ...input, query: queryOf(options) })
 }
 

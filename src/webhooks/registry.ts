@@ -28,6 +28,20 @@ import { typeform } from './schemes/typeform.js'
 import { vercel } from './schemes/vercel.js'
 import { woocommerce } from './schemes/woocommerce.js'
 import { xero } from './schemes/xero.js'
+import { hubspot } from './schemes/hubspot.js'
+import { square } from './schemes/square.js'
+import { twitch } from './schemes/twitch.js'
+import { zendesk } from './schemes/zendesk.js'
+import { box } from './schemes/box.js'
+import { contentful } from './schemes/contentful.js'
+import { dropbox } from './schemes/dropbox.js'
+import { asana } from './schemes/asana.js'
+import { okta } from './schemes/okta.js'
+import { msteams } from './schemes/msteams.js'
+import { postmark } from './schemes/postmark.js'
+import { pipedrive } from './schemes/pipedrive.js'
+import { mailgun } from './schemes/mailgun.js'
+import { jira } from './schemes/jira.js'
 import type { SchemeName, WebhookScheme } from './types.js'
 
 const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
@@ -61,6 +75,20 @@ const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
     vercel,
     woocommerce,
     xero,
+    hubspot,
+    square,
+    twitch,
+    zendesk,
+    box,
+    contentful,
+    dropbox,
+    asana,
+    okta,
+    msteams,
+    postmark,
+    pipedrive,
+    mailgun,
+    jira,
   ].map((scheme) => [scheme.name, scheme]),
 )
 

@@ -23,6 +23,7 @@ const METHOD = /^[A-Z]{1,16}$/
 export function schemeVerifyInput(
   scheme: WebhookScheme,
   options: Omit<VerifyOptions, 'scheme' | 'replay'>,
+  { keysRequired = true } = {},
 ): SchemeVerifyInput {
   const { body } = options
   if (!(body instanceof Uint8Array)) throw new ZhError('ZH_WEBHOOK_BODY_NOT_RAW')
@@ -35,8 +36,12 @@ export function schemeVerifyInput(
   }
   const secrets = [...asList(options.secret), ...asList(options.secrets)]
   const publicKeys = asList(options.publicKey)
-  if (secrets.length + publicKeys.length === 0) {
-    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'pass secret, secrets or publicKey')
+  // Schemes signed with a provider's published keys (AWS SNS, Pub/Sub) need no secret: their
+  // options say whom to trust (topics, audience), and the scheme refuses what they leave out.
+  const schemeOpts = schemeOptions(options.options)
+  const keyless = secrets.length + publicKeys.length === 0 && Object.keys(schemeOpts).length === 0
+  if (keysRequired && keyless) {
+    throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'pass secret, secrets, publicKey or options')
   }
   const maxHeader = limit(options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 'maxHeaderBytes')
   return {
@@ -46,7 +51,7 @@ export function schemeVerifyInput(
     publicKeys,
     url: options.url,
     method: httpMethod(options.method),
-    options: schemeOptions(options.options),
+    options: schemeOpts,
     fetchKey: options.fetchKey ?? fetchKeyOverHttps,
     clock: { now: unixSeconds(options.now), tolerance },
     legacySha1: options.legacySha1 ?? false,
