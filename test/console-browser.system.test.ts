@@ -82,6 +82,17 @@ describe('zerohook console in a browser (real processes, Chromium)', { timeout: 
     await page.keyboard.press('Tab')
     expect(await page.locator(':focus').textContent()).toBe('Create identity')
     await page.keyboard.press('Enter')
+    // The preview of what it is granted at once (the network's router policy lets every
+    // identity use the router; no service policy names #senders yet); the Confirm button takes
+    // the focus once it is shown.
+    const confirm = page.getByRole('region', { name: 'Confirm: create identity github-action' })
+    await confirm.getByTestId('preview').waitFor()
+    const granted = await confirm.getByTestId('preview').textContent()
+    expect(granted).toContain('github-action may use router router-1')
+    expect(granted).not.toContain('may dial')
+    await shot(page, 'identity-create-preview')
+    await expect.poll(() => page.locator(':focus').textContent()).toBe('Confirm')
+    await page.keyboard.press('Enter')
     const token = page.getByLabel('Enrollment token')
     await token.waitFor()
     enrollmentToken = await token.inputValue()
@@ -96,6 +107,10 @@ describe('zerohook console in a browser (real processes, Chromium)', { timeout: 
     await create.getByLabel('Name').fill('jenkins-webhook')
     await create.getByLabel('Attributes').fill('webhooks')
     await create.getByRole('button', { name: 'Create service' }).click()
+    await page
+      .getByRole('region', { name: 'Confirm: create service jenkins-webhook' })
+      .getByRole('button', { name: 'Confirm' })
+      .click()
     await page.locator('tr[data-name="jenkins-webhook"]').waitFor()
     await shot(page, 'services')
 

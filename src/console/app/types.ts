@@ -48,8 +48,10 @@ export type ChangeKind =
   | 'service-policy.delete'
   | 'router-policy.create'
   | 'router-policy.delete'
+  | 'identity.create'
   | 'identity.update'
   | 'identity.delete'
+  | 'service.create'
   | 'service.update'
   | 'service.delete'
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { RowActions } from '../row-actions.js'
-import { call, describeError, get } from '../api.js'
+import { call, get } from '../api.js'
 import { ConfirmChange, type Pending } from '../confirm.js'
 import { ErrorLine, ListEditor, SearchField, TextField } from '../fields.js'
 import { matches, parseList, showList } from '../roles.js'
@@ -96,56 +96,64 @@ function CreateIdentity(props: { onCreated: () => void }) {
   const [kind, setKind] = useState<'endpoint' | 'admin'>('endpoint')
   const [error, setError] = useState<string>()
   const [created, setCreated] = useState<Created>()
+  const [pending, setPending] = useState<Pending>()
 
-  async function submit(e: Event) {
+  // What the attributes grant at once is previewed and confirmed before the identity exists.
+  function submit(e: Event) {
     e.preventDefault()
     setError(undefined)
-    try {
-      const body = { name: name.trim(), attributes: parseList(attributes), kind }
-      setCreated(await call<Created>('POST', '/api/v1/identities', body))
-      setName('')
-      setAttributes('')
-      props.onCreated()
-    } catch (err) {
-      setError(describeError(err))
-    }
+    setCreated(undefined)
+    const body = { name: name.trim(), attributes: parseList(attributes), kind }
+    setPending({
+      title: `create identity ${body.name}`,
+      change: { change: 'identity.create', body },
+      apply: async () => {
+        setCreated(await call<Created>('POST', '/api/v1/identities', body))
+        setName('')
+        setAttributes('')
+        props.onCreated()
+      },
+    })
   }
 
   return (
-    <form aria-labelledby="create-identity" onSubmit={(e) => void submit(e)}>
-      <h2 id="create-identity">Create an identity</h2>
-      <TextField id="identity-name" label="Name" value={name} onInput={setName} required />
-      <TextField
-        id="identity-attributes"
-        label="Attributes"
-        value={attributes}
-        onInput={setAttributes}
-        hint="Comma-separated, without #: senders, ci"
-      />
-      <p class="field">
-        <label for="identity-kind">Kind</label>
-        <select
-          id="identity-kind"
-          value={kind}
-          onChange={(e) => setKind(e.currentTarget.value as 'endpoint' | 'admin')}
-        >
-          <option value="endpoint">endpoint</option>
-          <option value="admin">admin</option>
-        </select>
-      </p>
-      <button type="submit">Create identity</button>
-      <ErrorLine error={error} />
-      {created && (
-        <section aria-labelledby="enrollment-title" class="enrollment">
-          <h3 id="enrollment-title">Created {created.identity.name}</h3>
-          <p>
-            Its one-time enrollment token (shown only now; expires {created.enrollment.expiresAt}
-            ). Save it to a file and run <code>zerohook enroll FILE</code> on the endpoint.
-          </p>
-          <label for="enrollment-token">Enrollment token</label>
-          <textarea id="enrollment-token" readOnly rows={4} value={created.enrollment.token} />
-        </section>
-      )}
-    </form>
+    <>
+      <form aria-labelledby="create-identity" onSubmit={submit}>
+        <h2 id="create-identity">Create an identity</h2>
+        <TextField id="identity-name" label="Name" value={name} onInput={setName} required />
+        <TextField
+          id="identity-attributes"
+          label="Attributes"
+          value={attributes}
+          onInput={setAttributes}
+          hint="Comma-separated, without #: senders, ci"
+        />
+        <p class="field">
+          <label for="identity-kind">Kind</label>
+          <select
+            id="identity-kind"
+            value={kind}
+            onChange={(e) => setKind(e.currentTarget.value as 'endpoint' | 'admin')}
+          >
+            <option value="endpoint">endpoint</option>
+            <option value="admin">admin</option>
+          </select>
+        </p>
+        <button type="submit">Create identity</button>
+        <ErrorLine error={error} />
+        {created && (
+          <section aria-labelledby="enrollment-title" class="enrollment">
+            <h3 id="enrollment-title">Created {created.identity.name}</h3>
+            <p>
+              Its one-time enrollment token (shown only now; expires {created.enrollment.expiresAt}
+              ). Save it to a file and run <code>zerohook enroll FILE</code> on the endpoint.
+            </p>
+            <label for="enrollment-token">Enrollment token</label>
+            <textarea id="enrollment-token" readOnly rows={4} value={created.enrollment.token} />
+          </section>
+        )}
+      </form>
+      {pending && <ConfirmChange pending={pending} onDone={() => setPending(undefined)} />}
+    </>
   )
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks'
 import { RowActions } from '../row-actions.js'
-import { call, describeError, get } from '../api.js'
+import { call, get } from '../api.js'
 import { ConfirmChange, type Pending } from '../confirm.js'
 import { ErrorLine, ListEditor, SearchField, TextField } from '../fields.js'
 import { matches, parseList, showList } from '../roles.js'
@@ -84,36 +84,44 @@ function CreateService(props: { onCreated: () => void }) {
   const [attributes, setAttributes] = useState('')
   const [error, setError] = useState<string>()
   const [created, setCreated] = useState<string>()
+  const [pending, setPending] = useState<Pending>()
 
-  async function submit(e: Event) {
+  // What the attributes grant at once is previewed and confirmed before the service exists.
+  function submit(e: Event) {
     e.preventDefault()
     setError(undefined)
-    try {
-      const body = { name: name.trim(), attributes: parseList(attributes) }
-      const r = await call<{ service: Entity }>('POST', '/api/v1/services', body)
-      setCreated(r.service.name)
-      setName('')
-      setAttributes('')
-      props.onCreated()
-    } catch (err) {
-      setError(describeError(err))
-    }
+    setCreated(undefined)
+    const body = { name: name.trim(), attributes: parseList(attributes) }
+    setPending({
+      title: `create service ${body.name}`,
+      change: { change: 'service.create', body },
+      apply: async () => {
+        const r = await call<{ service: Entity }>('POST', '/api/v1/services', body)
+        setCreated(r.service.name)
+        setName('')
+        setAttributes('')
+        props.onCreated()
+      },
+    })
   }
 
   return (
-    <form aria-labelledby="create-service" onSubmit={(e) => void submit(e)}>
-      <h2 id="create-service">Create a service</h2>
-      <TextField id="service-name" label="Name" value={name} onInput={setName} required />
-      <TextField
-        id="service-attributes"
-        label="Attributes"
-        value={attributes}
-        onInput={setAttributes}
-        hint="Comma-separated, without #: webhooks"
-      />
-      <button type="submit">Create service</button>
-      <ErrorLine error={error} />
-      {created && <p role="status">Created service {created}.</p>}
-    </form>
+    <>
+      <form aria-labelledby="create-service" onSubmit={submit}>
+        <h2 id="create-service">Create a service</h2>
+        <TextField id="service-name" label="Name" value={name} onInput={setName} required />
+        <TextField
+          id="service-attributes"
+          label="Attributes"
+          value={attributes}
+          onInput={setAttributes}
+          hint="Comma-separated, without #: webhooks"
+        />
+        <button type="submit">Create service</button>
+        <ErrorLine error={error} />
+        {created && <p role="status">Created service {created}.</p>}
+      </form>
+      {pending && <ConfirmChange pending={pending} onDone={() => setPending(undefined)} />}
+    </>
   )
 }
