@@ -28,6 +28,10 @@ import { typeform } from './schemes/typeform.js'
 import { vercel } from './schemes/vercel.js'
 import { woocommerce } from './schemes/woocommerce.js'
 import { xero } from './schemes/xero.js'
+import { sendgrid } from './schemes/sendgrid.js'
+import { plaid } from './schemes/plaid.js'
+import { googlePubsub } from './schemes/google-pubsub.js'
+import { awsSns } from './schemes/aws-sns.js'
 import { hubspot } from './schemes/hubspot.js'
 import { square } from './schemes/square.js'
 import { twitch } from './schemes/twitch.js'
@@ -75,6 +79,10 @@ const schemes: ReadonlyMap<string, WebhookScheme> = new Map(
     vercel,
     woocommerce,
     xero,
+    sendgrid,
+    plaid,
+    googlePubsub,
+    awsSns,
     hubspot,
     square,
     twitch,
