@@ -1,10 +1,11 @@
 import { createWriteStream, existsSync } from 'node:fs'
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import pino from 'pino'
 import { decodeEnrollToken } from '../controller/enrollment/token.js'
 import { logRedactions } from '../controller/run.js'
+import { ensurePrivateDir, ensurePrivateFiles } from '../private-files.js'
 import { ZhError, isZhError } from '../errors.js'
 import { startRouter } from '../router/router.js'
 import { enrollWithToken } from '../sdk/enroll.js'
@@ -84,15 +85,17 @@ async function routerIdentity(path: string, opts: RunOptions): Promise<IdentityF
     await saveIdentity(path, enrolled)
     return enrolled
   }
+  // Its key and grants: a folder other users may enter is refused, before anything is written.
+  ensurePrivateDir(opts.dir)
   if (!existsSync(path)) {
     if (!opts.enroll)
       throw new ZhError(
         'ZH_CONFIG_INVALID',
         `${path} is missing; pass --enroll TOKEN_FILE the first time`,
       )
-    await mkdir(opts.dir, { recursive: true, mode: 0o700 })
     return enroll()
   }
+  ensurePrivateFiles([path, `${path}.grants`])
   const identity = await loadIdentity(path)
   try {
     assertNotExpired(identity)

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { ensurePrivateDir } from '../private-files.js'
 import { ZhError } from '../errors.js'
 import { createCa, type CertifiedKey } from '../pki/ca.js'
-import { writePublicFile, writeSecretFile } from '../pki/files.js'
+import { writeSecretFile } from '../pki/files.js'
 import { issueKeyAndCertificate } from '../pki/issue.js'
 import { principalUri } from '../pki/uri.js'
 import { saveIdentity } from '../sdk/identity-file.js'
@@ -83,7 +83,7 @@ export async function initController(opts: InitOptions): Promise<InitResult> {
   const lifetimes = checkLifetimes({ ...defaultLifetimes, ...opts.lifetimes }, caTtl)
   const shared = opts.store !== undefined
   const storeKey = shared ? await readOrMakeStoreKey(opts.storeKeyFile) : undefined
-  await mkdir(opts.dir, { recursive: true, mode: 0o700 })
+  ensurePrivateDir(opts.dir)
   const db = await openStore(opts.store ?? `sqlite:${paths.db}`)
   try {
     const existing = await getMeta(db, 'network')
@@ -133,7 +133,7 @@ export async function initController(opts: InitOptions): Promise<InitResult> {
       },
       { exclusive: true },
     )
-    await writePublicFile(paths.caCert, ca.certPem)
+    await writeSecretFile(paths.caCert, ca.certPem)
     if (!shared) {
       await writeSecretFile(paths.caKey, ca.keyPem)
       await writeSecretFile(paths.signingKey, signingPem)

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { ensurePrivateDir } from '../private-files.js'
 import { ZhError } from '../errors.js'
-import { writePublicFile, writeSecretFile } from '../pki/files.js'
+import { writeSecretFile } from '../pki/files.js'
 import { controllerPaths, parseHostPort, type ControllerConfig } from './layout.js'
 import { recordCertificate } from './model/certificates.js'
 import { loadSharedNetwork } from './model/shared-network.js'
@@ -59,8 +59,8 @@ export async function joinController(opts: JoinOptions): Promise<{ config: Contr
     const ca = { certPem: shared.caCertPem, keyPem: shared.caKeyPem }
     const tls = await issueControllerTls(ca, config, shared.lifetimes.controllerCertTtl / 86_400)
     await recordCertificate(db, { ...tls, principalId: 'controller', principalKind: 'controller' })
-    await mkdir(opts.dir, { recursive: true, mode: 0o700 })
-    await writePublicFile(paths.caCert, shared.caCertPem)
+    ensurePrivateDir(opts.dir)
+    await writeSecretFile(paths.caCert, shared.caCertPem)
     await saveControllerTls(opts.dir, tls)
     await writeSecretFile(paths.config, `${JSON.stringify(config, null, 2)}\n`)
     return { config }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import pino, { type Logger } from 'pino'
+import { ensurePrivateDir, ensurePrivateFiles } from '../private-files.js'
 import { ZhError } from '../errors.js'
 import { writeSecretFile } from '../pki/files.js'
 import { fingerprint, inspectCertificate } from '../pki/inspect.js'
@@ -84,6 +85,9 @@ async function readText(path: string): Promise<string> {
  */
 export async function runController(opts: RunOptions): Promise<RunningController> {
   const paths = controllerPaths(opts.dir)
+  // Keys, the store and certificates: no other user of the machine may read them.
+  ensurePrivateDir(opts.dir)
+  ensurePrivateFiles(Object.values(paths))
   const config = JSON.parse(await readText(paths.config)) as ControllerConfig
   const listen = opts.listen ?? config.listen
   const bind = parseHostPort(listen)

@@ -1,6 +1,6 @@
 import { inspectCertificate } from '../pki/inspect.js'
 import type { CertifiedKey } from '../pki/ca.js'
-import { writePublicFile, writeSecretFile } from '../pki/files.js'
+import { writeSecretFile } from '../pki/files.js'
 import { issueKeyAndCertificate, type IssuedCertificate } from '../pki/issue.js'
 import { principalUri } from '../pki/uri.js'
 import { renewalDue } from '../pki/validity.js'
@@ -41,7 +41,7 @@ export async function issueControllerTls(
 export async function saveControllerTls(dir: string, tls: ControllerTls): Promise<void> {
   const paths = controllerPaths(dir)
   await writeSecretFile(paths.tlsKey, tls.keyPem)
-  await writePublicFile(paths.tlsCert, tls.certPem)
+  await writeSecretFile(paths.tlsCert, tls.certPem)
 }
 
 /** Longest a timer may wait (Node's limit is about 24.8 days); a later renewal re-arms. */

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3'
 import { ZhError } from '../errors.js'
+import { preparePrivateDatabase } from '../private-files.js'
 import { unsettledCountSql } from '../webhooks/sender/unsettled-count.js'
 
 /**
@@ -144,6 +145,7 @@ export type ForwardQueue = ReturnType<typeof openForwardQueue>
  * ```
  */
 export function openForwardQueue(file: string) {
+  preparePrivateDatabase(file) // provider bodies and headers: other users may not read them
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   // Accepted means on disk: a power cut after the 202 must not lose the webhook.

@@ -1,6 +1,6 @@
-import { closeSync, openSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { ZhError } from '../../errors.js'
+import { ZhError, isZhError } from '../../errors.js'
+import { preparePrivateDatabase } from '../../private-files.js'
 import { sqliteMigrations } from './migrations-sqlite.js'
 import type { SqlParam, Store, Topic, Tx } from './types.js'
 
@@ -12,9 +12,11 @@ type Statement = Database.Statement<SqlParam[]>
  */
 export function openSqliteStore(path: string): Store {
   try {
-    closeSync(openSync(path, 'a', 0o600)) // SQLite gives the -wal and -shm files the same mode
+    preparePrivateDatabase(path) // SQLite gives the -wal and -shm files the same mode
   } catch (err) {
-    throw new ZhError('ZH_STORE_UNREACHABLE', `${path}: ${(err as NodeJS.ErrnoException).code}`)
+    if (isZhError(err, 'ZH_CONFIG_FILE_MODE')) throw err
+    const cause = (err as { cause?: NodeJS.ErrnoException }).cause
+    throw new ZhError('ZH_STORE_UNREACHABLE', `${path}: ${cause?.code ?? 'cannot create'}`)
   }
   const db = new Database(path)
   db.pragma('journal_mode = WAL')

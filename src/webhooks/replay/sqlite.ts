@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../../private-files.js'
 import { ZhError } from '../../errors.js'
 import { nowSeconds, type ReplayStore } from './store.js'
 
@@ -100,6 +101,7 @@ export function createSqliteReplayStore(options: SqliteReplayOptions): SqliteRep
 }
 
 function open(path: string): Database.Database {
+  preparePrivateDatabase(path) // bodies and ids: other users have no business reading them
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')

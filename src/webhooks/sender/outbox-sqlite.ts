@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { preparePrivateDatabase } from '../../private-files.js'
 import { ZhError } from '../../errors.js'
 import { unsettledCountSql } from './unsettled-count.js'
 import {
@@ -227,6 +228,7 @@ export function createSqliteOutbox(options: SqliteOutboxOptions): OutboxStore {
 }
 
 function open(path: string): Database.Database {
+  preparePrivateDatabase(path) // bodies and ids: other users have no business reading them
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
