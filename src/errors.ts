@@ -303,9 +303,21 @@ const registry = {
     403,
     "The client certificate is valid but not on this receiver's allow-list; use an allowed certificate.",
   ],
+  ZH_WEBHOOK_BODY_CHANGED: [
+    401,
+    'The signature matches the body only as it was before a change (the detail says which: a trailing newline, line ends, JSON re-serialized); verify the raw body bytes exactly as received, before any parsing, pretty-printing or editing.',
+  ],
+  ZH_VERIFY_REQUEST_INVALID: [
+    400,
+    'The captured request is not a raw HTTP/1.1 request (request line, headers, a blank line, the body); fix the place the detail names, or capture the request again exactly as received.',
+  ],
+  ZH_VERIFY_REQUEST_TOO_LARGE: [
+    413,
+    'The captured request is larger than the limit; pass --max-body BYTES if the body really is that large.',
+  ],
   ZH_WEBHOOK_METHOD_NOT_ALLOWED: [
     405,
-    "This webhook receiver takes POST; GET only for a provider's URL check (challenge) that its scheme answers.",
+    "This webhook receiver takes POST; GET or HEAD only for a provider's URL check (challenge) that its scheme answers.",
   ],
   ZH_WEBHOOK_SECRET_NOT_LEARNED: [
     401,
@@ -363,6 +375,10 @@ const registry = {
   ZH_SENDER_HTTPS_REQUIRED: [
     403,
     'The SSRF guard sends over HTTPS only; use an https:// endpoint.',
+  ],
+  ZH_SENDER_REDIRECT_NOT_FOLLOWED: [
+    502,
+    'The endpoint answered with a redirect (3xx); redirects are never followed (one could lead to a private address), so the attempt failed and will be retried: point the sender at the final URL.',
   ],
 
   // wire (framing, circuits): owned by src/wire/
@@ -585,7 +601,7 @@ const registry = {
   ZH_GATEWAY_ROUTE_NOT_FOUND: [404, 'No gateway route has this path; check the webhook URL.'],
   ZH_GATEWAY_METHOD_NOT_ALLOWED: [
     405,
-    "The gateway accepts webhooks with POST only (GET only for a provider's URL check that the route's scheme answers).",
+    "The gateway accepts webhooks with POST only (GET or HEAD only for a provider's URL check that the route's scheme answers).",
   ],
   ZH_GATEWAY_QUEUE_FAILED: [
     503,

@@ -1,15 +1,19 @@
 import { createHmac, randomUUID } from 'node:crypto'
-import { writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import http from 'node:http'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { certificateFor } from '../src/webhooks/guards/tls.test-util.js'
+import { signWebhook } from '../src/webhooks/sign.js'
 import { startDaemon, stopAllDaemons, type Daemon } from './helpers/cli.js'
 import { codeOf, rawRequest, type RawAnswer } from './helpers/https.js'
 import { startFixture, startNetwork, type TestNetwork } from './helpers/network.js'
 
 const SECRET = 'gh-webhook-secret-for-the-test'
+const SLACK = 'slack-signing-secret-for-the-test'
+const TWILIO = 'twilio-auth-token-for-the-test'
+const PUBLIC = 'https://hooks.example.com'
 
 interface Received {
   event: string
@@ -52,6 +56,12 @@ describe(
           l.event === 'request' &&
           (l.headers as Record<string, string>)['x-zerohook-gateway-id'] === id,
         60_000,
+      )) as unknown as Received
+    /** The request whose body is `body`, once the receiver has logged it. */
+    const receivedBody = async (body: string): Promise<Received> =>
+      (await receiver!.waitFor(
+        (l) => l.event === 'request' && Buffer.from(l.body as string, 'base64').toString() === body,
+        30_000,
       )) as unknown as Received
     const received = (r: Daemon | undefined = receiver): Received[] =>
       (r?.lines ?? []).filter((l) => l.event === 'request') as unknown as Received[]
@@ -109,6 +119,17 @@ describe(
               scheme: 'github',
               secrets: [{ file: 'gh-secret.txt' }],
               allow: ['10.0.0.0/8'],
+              target,
+            },
+            { path: '/slack', scheme: 'slack', secrets: [{ value: SLACK }], target },
+            { path: '/dropbox', scheme: 'dropbox', secrets: [{ value: 'dbx-secret' }], target },
+            { path: '/asana', scheme: 'asana', target },
+            {
+              path: '/twilio',
+              scheme: 'twilio',
+              secrets: [{ value: TWILIO }],
+              url: PUBLIC,
+              options: {},
               target,
             },
           ],
@@ -187,6 +208,67 @@ describe(
       expect(plain).toMatch(/^refused/)
       expect(received().length).toBe(before)
       expect(JSON.stringify(gateway.lines)).not.toContain('must-not-cross-the-gateway')
+    })
+
+    it('answers challenges itself (Slack, Dropbox GET, Asana first use) and forwards none', async () => {
+      const before = received().length
+      const post = (path: string, body: string, headers: Record<string, string>) =>
+        rawRequest(url, { method: 'POST', path, body, ca, headers })
+      const verification = '{"token":"t","challenge":"sys-ch-1","type":"url_verification"}'
+      const slack = await post(
+        '/slack',
+        verification,
+        signWebhook({ scheme: 'slack', secret: SLACK, body: verification }),
+      )
+      expect([slack.status, slack.body]).toEqual([200, { challenge: 'sys-ch-1' }])
+      const dropbox = await rawRequest(url, { path: '/dropbox?challenge=sys-dbx', ca })
+      expect([dropbox.status, dropbox.text]).toEqual([200, 'sys-dbx'])
+      const get = await rawRequest(url, { path: '/github', ca })
+      expect([get.status, codeOf(get)]).toEqual([405, 'ZH_GATEWAY_METHOD_NOT_ALLOWED'])
+
+      const handshake = await post('/asana', '', { 'x-hook-secret': 'sys-asana-secret' })
+      expect(handshake.status).toBe(200)
+      const file = join(net.dir, 'gateway-state', 'learned', '%2Fasana.secret')
+      expect((await readFile(file, 'utf8')).trim()).toBe('sys-asana-secret')
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      const again = await post('/asana', '', { 'x-hook-secret': 'intruder' })
+      expect([again.status, codeOf(again)]).toEqual([403, 'ZH_WEBHOOK_SECRET_ALREADY_LEARNED'])
+      await gateway.waitFor(
+        (l) => l.msg === 'gateway learned a webhook secret (trust on first use)',
+      )
+      expect(JSON.stringify(gateway.lines)).not.toContain('sys-asana-secret')
+      await new Promise((r) => setTimeout(r, 500))
+      expect(received().length).toBe(before)
+
+      const event = '{"events":[{"action":"added"}]}'
+      const signature = createHmac('sha256', 'sys-asana-secret').update(event).digest('hex')
+      const delivered = await post('/asana', event, { 'x-hook-signature': signature })
+      expect(delivered.status).toBe(200)
+      const got = await receivedBody(event)
+      expect(got.headers['x-zerohook-gateway-verified']).toBe('asana')
+    })
+
+    it('verifies Twilio over the route url plus the request path and query', async () => {
+      const form = 'CallSid=CA1&From=%2B14155550100&Body=hi'
+      const send = (signedUrl: string) =>
+        rawRequest(url, {
+          method: 'POST',
+          path: '/twilio?tenant=7',
+          body: form,
+          ca,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            ...signWebhook({ scheme: 'twilio', secret: TWILIO, url: signedUrl, body: form }),
+          },
+        })
+      const ok = await send(`${PUBLIC}/twilio?tenant=7`)
+      expect(ok.status).toBe(200)
+      const got = await receivedBody(form)
+      expect(got.path).toBe('/github-webhook/')
+      expect(got.headers['x-twilio-signature']).toBeDefined()
+      // Signed for the gateway's own address, not the public URL Twilio was given: refused.
+      const wrong = await send(`${url}/twilio?tenant=7`)
+      expect([wrong.status, codeOf(wrong)]).toEqual([401, 'ZH_WEBHOOK_SIGNATURE_INVALID'])
     })
 
     it('answers 202 while the target is down, then delivers once the receiver is back', async () => {

@@ -1,6 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { stat } from 'node:fs/promises'
+import { createHmac } from 'node:crypto'
+import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fetch, type Response } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -65,6 +66,8 @@ describe('tunnel CLI refuses bad arguments before connecting', { timeout: 60_000
     [[...host, '--to', 'http://10.1.2.3:80'], 1, 'ZH_TUNNEL_TARGET_INVALID'],
     [[...host, '--to', 'http://127.0.0.1:80', '--secret', 's'], 2, 'ZH_USAGE'],
     [[...host, '--to', 'http://127.0.0.1:80', '--verify', 'github'], 2, 'ZH_USAGE'],
+    // Asana hands its secret over in a handshake: without --state it would have nowhere to go.
+    [[...host, '--to', 'http://127.0.0.1:80', '--verify', 'asana'], 2, 'ZH_USAGE'],
     [
       [...host, '--to', 'http://127.0.0.1:80', '--verify', 'nope', '--secret', 's'],
       1,
@@ -94,7 +97,12 @@ describe(
     let plainHost: Daemon
     let githubHost: Daemon
     let standardHost: Daemon
+    let asanaHost: Daemon
     let hostFile: string
+    const startAsanaHost = (): Daemon =>
+      startDaemon(
+        hostArgs(hostFile, 'asana-hook', '--verify', 'asana', '--state', join(net.dir, 'asana')),
+      )
 
     // The secret from the environment, as an operator keeps it out of `ps` (the daemon inherits
     // this process's environment); ids are remembered in SQLite under --state.
@@ -130,7 +138,7 @@ describe(
 
     beforeAll(async () => {
       net = await startNetwork(1)
-      for (const svc of ['plain-hook', 'github-hook', 'standard-hook'])
+      for (const svc of ['plain-hook', 'github-hook', 'standard-hook', 'asana-hook'])
         await net.admin('service', 'create', svc, '--attr', 'tunneled')
       await net.admin('service', 'create', 'private-hook', '--attr', 'private')
       await net.policy('senders-dial', 'dial', '#senders', '#tunneled')
@@ -145,7 +153,10 @@ describe(
         hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret', GH_SECRET),
       )
       standardHost = startStandardHost()
-      await Promise.all([plainHost, githubHost, standardHost].map((d) => d.waitFor(ready, 60_000)))
+      asanaHost = startAsanaHost()
+      await Promise.all(
+        [plainHost, githubHost, standardHost, asanaHost].map((d) => d.waitFor(ready, 60_000)),
+      )
       sender = await connect(ci.identity)
     }, 180_000)
 
@@ -255,6 +266,41 @@ describe(
       const afterRestart = await post('standard-hook', '/hook', body, headers)
       expect(afterRestart.status).toBe(409)
       expect(app.seen.length).toBe(before + 1)
+    })
+
+    it('with --verify asana --state, keeps the handshake secret (first use only, across a restart)', async () => {
+      const before = app.seen.length
+      const handshake = await post('asana-hook', '/asana', '', { 'x-hook-secret': 'tofu-secret' })
+      expect([handshake.status, handshake.headers.get('x-hook-secret')]).toEqual([
+        200,
+        'tofu-secret',
+      ])
+      const file = join(net.dir, 'asana', 'learned.secret')
+      expect((await readFile(file, 'utf8')).trim()).toBe('tofu-secret')
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      const body = '{"events":[{"action":"changed"}]}'
+      const signed = {
+        'content-type': 'application/json',
+        'x-hook-signature': createHmac('sha256', 'tofu-secret').update(body).digest('hex'),
+      }
+      expect((await post('asana-hook', '/asana', body, signed)).status).toBe(200)
+      expect(app.seen.length).toBe(before + 1) // the handshake never reached the app
+
+      expect(await asanaHost.stop()).toBe(0)
+      asanaHost = startAsanaHost()
+      await asanaHost.waitFor(ready, 60_000)
+      const swap = await post('asana-hook', '/asana', '', { 'x-hook-secret': 'swapped' })
+      expect(swap.status).toBe(403)
+      expect(await swap.json()).toMatchObject({
+        error: { code: 'ZH_WEBHOOK_SECRET_ALREADY_LEARNED' },
+      })
+      const next = '{"events":[{"action":"removed"}]}'
+      const again = await post('asana-hook', '/asana', next, {
+        'x-hook-signature': createHmac('sha256', 'tofu-secret').update(next).digest('hex'),
+      })
+      expect(again.status).toBe(200)
+      expect(app.seen.map((s) => s.body).slice(before)).toEqual([body, next])
+      expect(JSON.stringify(asanaHost.lines)).not.toContain('tofu-secret')
     })
 
     it('intercept: a plain fetch to a local port reaches the app behind a tunnel host', async () => {

@@ -18,17 +18,29 @@ Configuration (YAML; relative paths are relative to the file):
   forward: { timeoutMs: 8000, delaysMs: [0, 5000, 300000], maxAttempts: 8 }   # optional
   routes:
     - path: /github
-      scheme: github                     # standard, github, stripe, slack, shopify, gitlab, ...
+      scheme: github                     # any of zerohook/webhooks listSchemes(): github, stripe, ...
       secrets: [ { env: GITHUB_WEBHOOK_SECRET } ]   # or { file: PATH } or { value: TEXT }
       allow: [ 140.82.112.0/20 ]         # optional CIDR allow-list (socket address)
       token: { env: GATEWAY_TOKEN }      # optional Authorization: Bearer (16+ characters)
       target: { service: jenkins-webhook, path: /github-webhook/ }
+    - path: /twilio
+      scheme: twilio
+      secrets: [ { env: TWILIO_AUTH_TOKEN } ]
+      url: https://hooks.example.com     # public URL the provider calls (Twilio, HubSpot, Square
+                                         # sign it); the request's path and query are appended
+      options: { }                       # the scheme's options, passed through (see the scheme)
+      target: { service: phone-bot, path: /voice }
   admin: { listen: 127.0.0.1:0, token: { file: admin.token } }   # optional: loopback admin API
                                          # for \`zerohook console --gateway URL\` (32+ char token)
 
 A verified webhook is stored, then forwarded over the overlay with the provider's headers and
 X-Zerohook-Gateway-Verified / X-Zerohook-Gateway-Id. The caller gets the receiver's answer, or
 202 { id } when the target is unreachable: it is retried with backoff, also after a restart.
+
+Handshakes and URL checks (Slack url_verification, Zoom endpoint.url_validation, Twitch, Okta,
+Dropbox, Asana...) are answered by the gateway, verified first when signed, and never forwarded;
+GET is taken only for such a check. A secret a handshake hands over (Asana) is kept in
+STATE/learned/<path>.secret on first use; a later handshake is refused until that file is removed.
 `
 
 interface RunOptions {

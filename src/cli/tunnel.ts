@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Command } from 'commander'
 import pino from 'pino'
 import { logRedactions } from '../controller/run.js'
+import { ensurePrivateDir } from '../private-files.js'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
 import { fileGrantCache } from '../sdk/grant-cache.js'
@@ -10,6 +10,8 @@ import { loadIdentity, saveIdentity } from '../sdk/identity-file.js'
 import { hostTunnel } from '../tunnel/host.js'
 import { interceptTunnel } from '../tunnel/intercept.js'
 import { parseListen, parseTarget } from '../tunnel/target.js'
+import { answersChallenges } from '../webhooks/middleware/challenge.js'
+import { fileLearnedSecret } from '../webhooks/middleware/learned-secret.js'
 import { getScheme } from '../webhooks/registry.js'
 import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
 import { createSqliteReplayStore } from '../webhooks/replay/sqlite.js'
@@ -70,7 +72,10 @@ export function tunnelCommands(program: Command): void {
       collect,
       [],
     )
-    .option('--state <dir>', 'keep the replay store in DIR/replay.db (default: in memory)')
+    .option(
+      '--state <dir>',
+      'keep the replay store in DIR/replay.db (default: in memory), and a secret a handshake hands over (Asana) in DIR/learned.secret',
+    )
     .option(
       '--max-body <bytes>',
       'request body cap, bytes (k/m suffix: KiB/MiB)',
@@ -209,11 +214,16 @@ async function connectIdentity(file: string, log: pino.Logger) {
 async function verifyOptions(opts: HostOptions) {
   const scheme = getScheme(opts.verify!).name
   const secrets = opts.secret.length > 0 ? opts.secret : envSecret()
-  if (secrets.length + opts.publicKey.length === 0)
+  // A handshake may hand the secret over (Asana): kept in DIR/learned.secret, trust on first use.
+  const learnedSecret =
+    opts.state && answersChallenges(scheme)
+      ? fileLearnedSecret(join(opts.state, 'learned.secret'))
+      : undefined
+  if (secrets.length + opts.publicKey.length === 0 && !learnedSecret)
     throw new ZhError('ZH_USAGE', `--verify needs --secret, $${SECRET_ENV} or --public-key`)
   let replay: ReplayStore
   if (opts.state) {
-    await mkdir(opts.state, { recursive: true, mode: 0o700 })
+    ensurePrivateDir(opts.state)
     replay = createSqliteReplayStore({ database: join(opts.state, 'replay.db') })
   } else {
     replay = createMemoryReplayStore()
@@ -225,6 +235,7 @@ async function verifyOptions(opts: HostOptions) {
     replay,
     tolerance: opts.tolerance,
     publicUrl: opts.publicUrl,
+    learnedSecret,
   }
 }
 

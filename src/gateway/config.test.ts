@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { stringify } from 'yaml'
 import { isZhError } from '../errors.js'
+import { listSchemes } from '../webhooks/registry.js'
 import { loadGatewayConfig, parseGatewayConfig } from './config.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'zh-gw-config-'))
@@ -231,6 +232,54 @@ describe('gateway configuration', () => {
       'routes[0].forwardHeaders[0]',
     ],
     [
+      'options that are not a mapping',
+      () => withRoute((r) => (r.options = ['topicArns'])),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].options',
+    ],
+    [
+      'an option of an unsupported type',
+      () => withRoute((r) => (r.options = { nested: { deeper: 1 } })),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].options.nested',
+    ],
+    [
+      'a list option holding a number',
+      () => withRoute((r) => (r.options = { topicArns: ['arn:aws:sns:x', 7] })),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].options.topicArns[1]',
+    ],
+    [
+      'a null option',
+      () => withRoute((r) => (r.options = { audience: null })),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].options.audience',
+    ],
+    [
+      'an option secret from an unset variable',
+      () => withRoute((r) => (r.options = { token: { env: 'UNSET_VAR' } })),
+      'ZH_GATEWAY_CONFIG_SOURCE_MISSING',
+      'routes[0].options.token',
+    ],
+    [
+      'a url that is not https',
+      () => withRoute((r) => (r.url = 'http://hooks.example.com')),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].url',
+    ],
+    [
+      'a url with a query (the request brings its own)',
+      () => withRoute((r) => (r.url = 'https://hooks.example.com/?a=1')),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].url',
+    ],
+    [
+      'a url that is not a URL',
+      () => withRoute((r) => (r.url = 'hooks.example.com')),
+      'ZH_GATEWAY_CONFIG_INVALID',
+      'routes[0].url',
+    ],
+    [
       'a duplicate path',
       () => ({ ...base(), routes: [route(), route()] }),
       'ZH_GATEWAY_CONFIG_INVALID',
@@ -241,6 +290,51 @@ describe('gateway configuration', () => {
     const { code: got, detail } = fails(doc())
     expect(got).toBe(code)
     expect(detail.startsWith(field)).toBe(true)
+  })
+
+  it('passes a route url and scheme options through, typed', () => {
+    const doc = withRoute((r) => {
+      r.scheme = 'twilio'
+      r.url = 'https://Hooks.Example.com:443/prefix/'
+      r.options = {
+        topicArns: ['arn:aws:sns:eu-west-1:1:a', 'arn:aws:sns:eu-west-1:1:b'],
+        maxAgeSeconds: 300,
+        handshake: false,
+        header: 'X-Okta-Auth',
+        token: { env: 'GH_SECRET' },
+      }
+    })
+    const [r] = parseGatewayConfig(stringify(doc), ctx).routes
+    // As written (the provider signs what it was given), without the trailing slash.
+    expect(r?.url).toBe('https://Hooks.Example.com:443/prefix')
+    expect(r?.options).toEqual({
+      topicArns: ['arn:aws:sns:eu-west-1:1:a', 'arn:aws:sns:eu-west-1:1:b'],
+      maxAgeSeconds: 300,
+      handshake: false,
+      header: 'X-Okta-Auth',
+      token: 'from-the-env',
+    })
+    const [plain] = parseGatewayConfig(stringify(base()), ctx).routes
+    expect([plain?.url, plain?.options]).toEqual([undefined, {}])
+  })
+
+  it('accepts every scheme the webhooks layer lists, as listSchemes() grows', () => {
+    const names = listSchemes()
+    expect(names.length).toBeGreaterThanOrEqual(13)
+    for (const scheme of names) {
+      const doc = withRoute((r) => (r.scheme = scheme))
+      expect(parseGatewayConfig(stringify(doc), ctx).routes[0]?.scheme).toBe(scheme)
+    }
+  })
+
+  it('lets a route whose provider hands its secret over in a handshake (Asana) omit secrets', () => {
+    const asana = withRoute((r) => {
+      r.scheme = 'asana'
+      delete r.secrets
+    })
+    expect(parseGatewayConfig(stringify(asana), ctx).routes[0]?.secrets).toEqual([])
+    const github = withRoute((r) => delete r.secrets)
+    expect(fails(github).code).toBe('ZH_GATEWAY_CONFIG_INVALID')
   })
 
   it('never puts a secret value in an error', () => {

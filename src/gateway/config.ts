@@ -5,9 +5,11 @@ import { ZhError, isZhError } from '../errors.js'
 import { STANDARD_SCHEDULE } from '../webhooks/sender/schedule.js'
 import { cidrSet } from '../webhooks/guards/cidr.js'
 import { listSchemes } from '../webhooks/registry.js'
-import type { SchemeName } from '../webhooks/types.js'
+import { answersChallenges } from '../webhooks/middleware/challenge.js'
+import type { SchemeName, SchemeOptions } from '../webhooks/types.js'
 import { parseGatewayAdmin, type GatewayAdminConfig } from './admin-config.js'
 import { hostPort, integer, invalid, list, mapping, text, type Raw } from './fields.js'
+import { parsePublicUrl, parseSchemeOptions } from './scheme-fields.js'
 import { configPath, readConfigFile, readSecret, type SourceContext } from './sources.js'
 
 /** One public path and where its verified webhooks go. */
@@ -28,6 +30,13 @@ export interface GatewayRoute {
   readonly target: { readonly service: string; readonly path: string }
   /** Extra request headers (lower case) forwarded besides the scheme's. */
   readonly forwardHeaders: readonly string[]
+  /** The scheme's options (topic ARNs, an audience, a header name...), passed through. */
+  readonly options: SchemeOptions
+  /**
+   * The public URL the provider calls, without the route's path: the request's path and query
+   * are appended for schemes that sign the URL (Twilio, HubSpot, Square).
+   */
+  readonly url: string | undefined
 }
 
 /** How verified webhooks are forwarded and retried. */
@@ -70,6 +79,8 @@ const ROUTE = [
   'tolerance',
   'target',
   'forwardHeaders',
+  'options',
+  'url',
 ]
 
 /**
@@ -92,6 +103,10 @@ const ROUTE = [
  *     allow: [ 140.82.112.0/20 ]    # optional: CIDR allow-list on the socket address
  *     token: { env: GATEWAY_TOKEN } # optional: Authorization: Bearer (16+ characters)
  *     target: { service: jenkins-webhook, path: /github-webhook/ }
+ *   - path: /twilio
+ *     scheme: twilio                # signs the public URL: give it, path and query are appended
+ *     url: https://hooks.example.com
+ *     options: {}                   # the scheme's options, passed through (see each scheme)
  * admin: { listen: 127.0.0.1:0, token: { file: admin.token } }   # optional: the console's view
  * ```
  *
@@ -164,10 +179,15 @@ function parseRoute(value: Raw, field: string, ctx: SourceContext): GatewayRoute
         )
   const secrets = sources('secrets')
   const publicKeys = sources('publicKeys')
-  if (secrets.length + publicKeys.length === 0) {
+  const options =
+    route.options === undefined ? {} : parseSchemeOptions(route.options, `${field}.options`, ctx)
+  // A scheme whose handshake hands the secret over (Asana) learns it (trust on first use), and
+  // one signed with the provider's published keys needs only options saying whom to trust.
+  const learns = answersChallenges(scheme as SchemeName)
+  if (secrets.length + publicKeys.length === 0 && !learns && Object.keys(options).length === 0) {
     throw invalid(
       `${field}.secrets`,
-      'a route needs secrets (or publicKeys): nothing unverified crosses',
+      'a route needs secrets (or publicKeys, or options): nothing unverified crosses',
     )
   }
   return {
@@ -188,6 +208,8 @@ function parseRoute(value: Raw, field: string, ctx: SourceContext): GatewayRoute
         : list(route.forwardHeaders, `${field}.forwardHeaders`).map((h, i) =>
             headerName(h, `${field}.forwardHeaders[${i}]`),
           ),
+    options,
+    url: route.url === undefined ? undefined : parsePublicUrl(route.url, `${field}.url`),
   }
 }
 

@@ -1,9 +1,17 @@
 import { createHmac } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
 import type { IncomingMessage } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { codeOf } from '../errors.test-util.js'
+import {
+  fileLearnedSecret,
+  type LearnedSecretStore,
+} from '../webhooks/middleware/learned-secret.js'
 import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
+import { signWebhook } from '../webhooks/sign.js'
 import type { GatewayRoute } from './config.js'
 import { forwardHeaders } from './forward-headers.js'
 import { routePipeline } from './pipeline.js'
@@ -20,6 +28,8 @@ const route: GatewayRoute = {
   tolerance: undefined,
   target: { service: 'jenkins-webhook', path: '/hook' },
   forwardHeaders: [],
+  options: {},
+  url: undefined,
 }
 
 interface Call {
@@ -51,6 +61,7 @@ function request(call: Call): IncomingMessage & { wasRead: () => boolean } {
   if (call.token !== undefined) headers.authorization = `Bearer ${call.token}`
   if (call.contentLength) headers['content-length'] = String(body.length)
   return Object.assign(stream, {
+    method: 'POST',
     headers,
     socket: { remoteAddress: call.address ?? '10.1.2.3' },
     wasRead: () => read,
@@ -109,9 +120,10 @@ describe('gateway route pipeline: the order of the checks', () => {
   it('admits a valid webhook with its exact bytes, and refuses its replay with 409', async () => {
     const admit = admitWith()
     const body = '{"zen":"Design for failure.","n":1}'
-    const { body: got, verified } = await admit(request({ token: TOKEN, body }))
-    expect(got.toString()).toBe(body)
-    expect(verified.id).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958')
+    const admitted = await admit(request({ token: TOKEN, body }))
+    if (admitted.kind !== 'webhook') throw new Error('not admitted as a webhook')
+    expect(admitted.body.toString()).toBe(body)
+    expect(admitted.verified.id).toBe('72d3162e-cc78-11e3-81ab-4c9367dc0958')
     expect(await codeOf(admit(request({ token: TOKEN, body })))).toBe('ZH_WEBHOOK_REPLAYED')
   })
 })
@@ -142,5 +154,130 @@ describe('forwarded headers', () => {
       'x-zerohook-gateway-verified': 'github',
       'x-zerohook-gateway-id': 'gw_1',
     })
+  })
+})
+
+// Any request as node:http gives it: method, target (path and query), headers, body.
+function incoming(
+  target: string,
+  headers: Record<string, string>,
+  body = '',
+  method = 'POST',
+): IncomingMessage {
+  return Object.assign(Readable.from([Buffer.from(body)]), {
+    method,
+    url: target,
+    headers,
+    socket: { remoteAddress: '10.1.2.3' },
+  }) as unknown as IncomingMessage
+}
+
+const open = (over: Partial<GatewayRoute>): GatewayRoute => ({
+  ...route,
+  allow: undefined,
+  tokens: undefined,
+  ...over,
+})
+const pipeline = (over: Partial<GatewayRoute>, learned?: LearnedSecretStore) =>
+  routePipeline(open(over), {
+    maxBodyBytes: 4096,
+    replay: createMemoryReplayStore(),
+    clientCertificates: false,
+    learned,
+  })
+
+describe('gateway route pipeline: the URL, the method and the options reach the scheme', () => {
+  const AUTH = 'twilio-auth-token'
+  const form = 'CallSid=CA123&From=%2B14155550100&To=%2B14155550111'
+  const twilioHeaders = (url: string) => ({
+    'content-type': 'application/x-www-form-urlencoded',
+    ...signWebhook({ scheme: 'twilio', secret: AUTH, url, body: form, id: `idem-${url}` }),
+  })
+
+  it('Twilio: the route url plus the request path and query is the signed URL', async () => {
+    const admit = pipeline({ scheme: 'twilio', secrets: [AUTH], url: 'https://hooks.example.com' })
+    const signedUrl = 'https://hooks.example.com/twilio/voice?tenant=7'
+    const ok = await admit(incoming('/twilio/voice?tenant=7', twilioHeaders(signedUrl), form))
+    expect(ok.kind).toBe('webhook')
+    const other = twilioHeaders('https://attacker.example/twilio/voice?tenant=7')
+    expect(await codeOf(admit(incoming('/twilio/voice?tenant=7', other, form)))).toBe(
+      'ZH_WEBHOOK_SIGNATURE_INVALID',
+    )
+    const query = twilioHeaders('https://hooks.example.com/twilio/voice?tenant=8')
+    expect(await codeOf(admit(incoming('/twilio/voice?tenant=7', query, form)))).toBe(
+      'ZH_WEBHOOK_SIGNATURE_INVALID',
+    )
+  })
+
+  it('passes the scheme options through (Okta: the authorization header it reads)', async () => {
+    const admit = pipeline({
+      scheme: 'okta',
+      secrets: ['okta-header-value-0123'],
+      options: { header: 'X-Okta-Auth' },
+    })
+    const body = '{"eventId":"e-1","data":{}}'
+    const ok = await admit(incoming('/okta', { 'x-okta-auth': 'okta-header-value-0123' }, body))
+    expect(ok.kind).toBe('webhook')
+    const usual = { authorization: 'okta-header-value-0123' }
+    expect(await codeOf(admit(incoming('/okta', usual, body)))).toBe('ZH_WEBHOOK_HEADER_MISSING')
+  })
+
+  it('answers a challenge instead of admitting it, and refuses a GET that is not one', async () => {
+    const admit = pipeline({ scheme: 'dropbox', secrets: ['dropbox-app-secret'] })
+    const answered = await admit(incoming('/dropbox?challenge=c-9', {}, '', 'GET'))
+    expect(answered).toMatchObject({ kind: 'challenge', reply: { status: 200, body: 'c-9' } })
+    expect(await codeOf(admit(incoming('/dropbox', {}, '', 'GET')))).toBe(
+      'ZH_GATEWAY_METHOD_NOT_ALLOWED',
+    )
+  })
+
+  it('learns a handed-over secret once and verifies with it (trust on first use)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'zh-gw-learned-'))
+    try {
+      const admit = pipeline(
+        { scheme: 'asana', secrets: [] },
+        fileLearnedSecret(join(dir, 'a.secret')),
+      )
+      const body = '{"events":[]}'
+      const signed = (secret: string) => ({
+        'x-hook-signature': createHmac('sha256', secret).update(body).digest('hex'),
+      })
+      expect(await codeOf(admit(incoming('/asana', signed('x'), body)))).toBe(
+        'ZH_WEBHOOK_SECRET_NOT_LEARNED',
+      )
+      const handshake = await admit(incoming('/asana', { 'x-hook-secret': 'learned-1' }))
+      expect(handshake).toMatchObject({ kind: 'challenge', reply: { learnedSecret: true } })
+      expect((await admit(incoming('/asana', signed('learned-1'), body))).kind).toBe('webhook')
+      expect(await codeOf(admit(incoming('/asana', { 'x-hook-secret': 'learned-2' })))).toBe(
+        'ZH_WEBHOOK_SECRET_ALREADY_LEARNED',
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('forwarded headers of the newer schemes', () => {
+  it('keeps their signature and event headers, never a handed-over secret', () => {
+    const headers = forwardHeaders(
+      {
+        'twitch-eventsub-message-type': 'notification',
+        'x-hubspot-signature-v3': 'sig',
+        'x-signature': 'lemon',
+        'x-hook-signature': 'asana-sig',
+        'x-hook-secret': 'asana-secret',
+        authorization: 'Basic cGlwZWRyaXZlOnNlY3JldA==',
+      },
+      [],
+      { scheme: 'twitch', id: 'gw_2' },
+    )
+    expect(Object.keys(headers).sort()).toEqual([
+      'twitch-eventsub-message-type',
+      'x-hook-signature',
+      'x-hubspot-signature-v3',
+      'x-signature',
+      'x-zerohook-gateway-id',
+      'x-zerohook-gateway-verified',
+    ])
   })
 })

@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import type { Dispatcher } from 'undici'
+import { ensurePrivateDir } from '../private-files.js'
 import { ZhError, isZhError, type ZhCode } from '../errors.js'
 import { publicCode, refusal, writeAnswer, type Answer } from '../webhooks/middleware/answer.js'
+import { answersChallenges } from '../webhooks/middleware/challenge.js'
+import { fileLearnedSecret } from '../webhooks/middleware/learned-secret.js'
 import { createSqliteReplayStore } from '../webhooks/replay/sqlite.js'
 import { startGatewayAdmin } from './admin.js'
-import type { GatewayConfig } from './config.js'
+import type { GatewayConfig, GatewayRoute } from './config.js'
 import { forwardHeaders, ID_HEADER } from './forward-headers.js'
 import { createForwarder, type ForwardLog, type ForwardOutcome } from './forwarder.js'
-import { routePipeline } from './pipeline.js'
+import { routePipeline, type AdmittedWebhook } from './pipeline.js'
 import { openForwardQueue } from './queue.js'
 
 /** Options of {@link startGateway}. */
@@ -46,7 +48,7 @@ export interface RunningGateway {
  */
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const { config, log } = options
-  mkdirSync(config.state, { recursive: true, mode: 0o700 })
+  ensurePrivateDir(config.state)
   const replay = createSqliteReplayStore({ database: join(config.state, 'replay.db') })
   const queue = openForwardQueue(join(config.state, 'outbox.db'))
   const forget = async (keys: readonly string[]) => {
@@ -61,18 +63,48 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   })
   const clientCertificates = config.tls.ca !== undefined
   const routes = new Map(
-    config.routes.map((route) => [
-      route.path,
-      {
-        route,
-        admit: routePipeline(route, {
-          maxBodyBytes: config.maxBodyBytes,
-          replay,
-          clientCertificates,
-        }),
-      },
-    ]),
+    config.routes.map((route) => {
+      // A route whose provider checks the URL takes GET (HEAD) for it, and may learn a secret.
+      const challenges = answersChallenges(route.scheme)
+      const learned = challenges
+        ? fileLearnedSecret(learnedSecretFile(config.state, route))
+        : undefined
+      const admit = routePipeline(route, {
+        maxBodyBytes: config.maxBodyBytes,
+        replay,
+        clientCertificates,
+        learned,
+      })
+      return [route.path, { route, admit, challenges }]
+    }),
   )
+
+  // Stores the verified webhook, forwards it, and answers what the target answered (or 202).
+  async function forward(
+    route: GatewayRoute,
+    req: IncomingMessage,
+    { body, verified }: AdmittedWebhook,
+    id: string,
+  ): Promise<Answer> {
+    let outcome: ForwardOutcome
+    try {
+      outcome = await forwarder.accept({
+        id,
+        route: route.path,
+        url: `http://${route.target.service}${route.target.path}`,
+        headers: forwardHeaders(req.headers, route.forwardHeaders, { scheme: route.scheme, id }),
+        body,
+        replayKeys: verified.replayKeys,
+      })
+    } catch (err) {
+      // Not stored, so not accepted: let the provider's retry pass the replay check.
+      await forget(verified.replayKeys).catch(() => undefined)
+      // A full queue is the sender's to hear about (503, retry later), not a fault of ours.
+      if (isZhError(err, 'ZH_OUTBOX_FULL')) throw err
+      throw new ZhError('ZH_GATEWAY_QUEUE_FAILED', undefined, { cause: err })
+    }
+    return toAnswer(outcome, id)
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now()
@@ -81,36 +113,40 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     let answer: Answer
     let code: ZhCode | undefined
     let id: string | undefined
+    let challenge = false
     try {
       if (!entry) throw new ZhError('ZH_GATEWAY_ROUTE_NOT_FOUND')
-      if (req.method !== 'POST') throw new ZhError('ZH_GATEWAY_METHOD_NOT_ALLOWED')
-      const { body, verified } = await entry.admit(req)
-      id = `gw_${randomBytes(18).toString('base64url')}`
-      const { route } = entry
-      let outcome: ForwardOutcome
-      try {
-        outcome = await forwarder.accept({
-          id,
-          route: route.path,
-          url: `http://${route.target.service}${route.target.path}`,
-          headers: forwardHeaders(req.headers, route.forwardHeaders, { scheme: route.scheme, id }),
-          body,
-          replayKeys: verified.replayKeys,
-        })
-      } catch (err) {
-        // Not stored, so not accepted: let the provider's retry pass the replay check.
-        await forget(verified.replayKeys).catch(() => undefined)
-        // A full queue is the sender's to hear about (503, retry later), not a fault of ours.
-        if (isZhError(err, 'ZH_OUTBOX_FULL')) throw err
-        throw new ZhError('ZH_GATEWAY_QUEUE_FAILED', undefined, { cause: err })
+      // Dropbox and Okta check the URL with a GET, Intercom with a HEAD: only for such a check.
+      const check = (req.method === 'GET' || req.method === 'HEAD') && entry.challenges
+      if (req.method !== 'POST' && !check) throw new ZhError('ZH_GATEWAY_METHOD_NOT_ALLOWED')
+      const admitted = await entry.admit(req)
+      if (admitted.kind === 'challenge') {
+        // Answered here, never forwarded: the service behind sees only verified webhooks.
+        challenge = true
+        answer = admitted.reply
+        if (admitted.reply.learnedSecret) {
+          const file = learnedSecretFile(config.state, entry.route)
+          log.warn(
+            { route: entry.route.path, file },
+            'gateway learned a webhook secret (trust on first use)',
+          )
+        }
+      } else {
+        id = `gw_${randomBytes(18).toString('base64url')}`
+        answer = await forward(entry.route, req, admitted, id)
       }
-      answer = toAnswer(outcome, id)
     } catch (err) {
       code = publicCode(err)
       if (isZhError(err, 'ZH_GATEWAY_QUEUE_FAILED') || isZhError(err, 'ZH_OUTBOX_FULL'))
         code = err.code
       if (code === 'ZH_INTERNAL' || code === 'ZH_GATEWAY_QUEUE_FAILED') {
         log.error({ route: entry?.route.path, err: describe(err) }, 'gateway request failed')
+      }
+      if (isZhError(err, 'ZH_WEBHOOK_SECRET_ALREADY_LEARNED')) {
+        log.warn(
+          { route: entry?.route.path, file: err.detail },
+          'gateway refused a handshake: the route already holds a learned secret (remove the file to accept a new one)',
+        )
       }
       answer = refusal(code)
     }
@@ -121,6 +157,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         status: answer.status,
         code: code ?? null,
         id: id ?? null,
+        ...(challenge ? { challenge: true } : {}),
         ms: Date.now() - started,
       },
       'gateway request',
@@ -180,6 +217,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await replay.close()
     },
   }
+}
+
+/**
+ * Where a route keeps the secret its provider handed over in a handshake (Asana):
+ * `STATE/learned/<route path, URI-encoded>.secret`, mode 0600 in a 0700 folder.
+ */
+export function learnedSecretFile(state: string, route: Pick<GatewayRoute, 'path'>): string {
+  return join(state, 'learned', `${encodeURIComponent(route.path)}.secret`)
 }
 
 function toAnswer(outcome: ForwardOutcome, id: string): Answer {

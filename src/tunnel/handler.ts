@@ -73,7 +73,15 @@ export function createTunnelHandler(opts: TunnelHandlerOptions): TunnelHandler {
     if (draining) throw new ZhError('ZH_TUNNEL_CLOSING')
     if (!caller) throw new ZhError('ZH_E2E_REFUSED', 'not an overlay caller')
     let passed: PassedWebhook | undefined
-    if (gate) passed = await gate(req)
+    if (gate) {
+      const outcome = await gate(req)
+      // A handshake or URL check is the tunnel's to answer: the app never sees it.
+      if ('challenge' in outcome) {
+        writeAnswer(req, res, outcome.challenge)
+        return outcome.challenge.status
+      }
+      passed = outcome
+    }
     const headers = upstreamRequestHeaders(req.headers, caller, opts.target.authority)
     try {
       const status = await forwardRequest(req, res, headers, passed?.body, forward)

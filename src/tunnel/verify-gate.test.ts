@@ -1,5 +1,10 @@
+import { createHmac } from 'node:crypto'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { fileLearnedSecret } from '../webhooks/middleware/learned-secret.js'
 import { createMemoryReplayStore } from '../webhooks/replay/memory.js'
 import { signWebhook } from '../webhooks/sign.js'
 import type { TunnelVerifyOptions } from './verify-gate.js'
@@ -9,6 +14,9 @@ const NOW = 1_700_000_000
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 const OLD_SECRET = 'whsec_dGhpcyBpcyBhIHNlY29uZCBzZWNyZXQga2V5IQ=='
 const GH_SECRET = 'gh-secret-for-tests'
+// Asana and Dropbox sign with a hex HMAC-SHA256 of the body, computed here independently.
+const hexHmac = (secret: string, body: string) =>
+  createHmac('sha256', secret).update(body).digest('hex')
 
 let app: StubApp | undefined
 let front: Front | undefined
@@ -192,4 +200,75 @@ describe('tunnel host: a caller that leaves mid-delivery', () => {
       expect(app.seen).toHaveLength(times)
     },
   )
+})
+
+describe('tunnel host: handshakes and URL checks are answered, never forwarded', () => {
+  const SLACK = 'slack-signing-secret'
+
+  it('answers a signed Slack url_verification; refuses a forged one', async () => {
+    const { app, front } = await gated({ scheme: 'slack', secrets: [SLACK] })
+    const body = '{"token":"t","challenge":"c-123","type":"url_verification"}'
+    const headers = (secret: string) => ({
+      'content-type': 'application/json',
+      ...signWebhook({ scheme: 'slack', secret, timestamp: NOW, body }),
+    })
+    const ok = await send(front.port, { headers: headers(SLACK), body })
+    expect([ok.status, JSON.parse(ok.body.toString())]).toEqual([200, { challenge: 'c-123' }])
+    const forged = await send(front.port, { headers: headers('wrong'), body })
+    expect([forged.status, forged.code]).toEqual([401, 'ZH_WEBHOOK_SIGNATURE_INVALID'])
+    expect(app.seen).toHaveLength(0)
+    expect(front.lines.find((l) => l.msg === 'tunnel request')?.obj.status).toBe(200)
+  })
+
+  it('echoes a GET URL check (Dropbox), and forwards the signed events that follow', async () => {
+    const { app, front } = await gated({ scheme: 'dropbox', secrets: ['app-secret'] })
+    const check = await send(front.port, { method: 'GET', path: '/hook?challenge=xyz' })
+    expect([check.status, check.body.toString()]).toEqual([200, 'xyz'])
+    expect(check.headers['x-content-type-options']).toBe('nosniff')
+    const body = '{"list_folder":{"accounts":["dbid:1"]}}'
+    const event = await send(front.port, {
+      headers: { 'x-dropbox-signature': hexHmac('app-secret', body) },
+      body,
+    })
+    expect(event.status).toBe(200)
+    expect(app.seen.map((s) => s.body.toString())).toEqual([body])
+  })
+
+  it('keeps the secret an Asana handshake hands over (trust on first use) and verifies with it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'zh-tunnel-learned-'))
+    try {
+      const file = join(dir, 'learned.secret')
+      const { app, front } = await gated({
+        scheme: 'asana',
+        secrets: [],
+        learnedSecret: fileLearnedSecret(file),
+      })
+      const body = '{"events":[]}'
+      const signed = (secret: string) => ({
+        headers: { 'x-hook-signature': hexHmac(secret, body) },
+        body,
+      })
+      const early = await send(front.port, signed('guess'))
+      expect([early.status, early.code]).toEqual([401, 'ZH_WEBHOOK_SECRET_NOT_LEARNED'])
+      const handshake = await send(front.port, { headers: { 'x-hook-secret': 'handed-over' } })
+      expect([handshake.status, handshake.headers['x-hook-secret']]).toEqual([200, 'handed-over'])
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+      expect((await send(front.port, signed('handed-over'))).status).toBe(200)
+      const second = await send(front.port, { headers: { 'x-hook-secret': 'swapped' } })
+      expect([second.status, second.code]).toEqual([403, 'ZH_WEBHOOK_SECRET_ALREADY_LEARNED'])
+      expect(app.seen.map((s) => s.body.toString())).toEqual([body])
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses the handshake when there is nowhere to keep the secret (no --state)', async () => {
+    const { app, front } = await gated({ scheme: 'asana', secrets: ['configured'] })
+    const reply = await send(front.port, { headers: { 'x-hook-secret': 'lost' } })
+    expect([reply.status, reply.code]).toEqual([500, 'ZH_INTERNAL'])
+    expect(front.lines.find((l) => l.msg === 'tunnel request failed')?.obj.err).toMatch(
+      /nowhere to keep it/,
+    )
+    expect(app.seen).toHaveLength(0)
+  })
 })

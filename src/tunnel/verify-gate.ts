@@ -1,8 +1,16 @@
 import type { IncomingMessage } from 'node:http'
 import { ZhError, isZhError } from '../errors.js'
+import type { Answer } from '../webhooks/middleware/answer.js'
 import { readRawBody } from '../webhooks/middleware/body.js'
+import {
+  mustHaveSecret,
+  queryOf,
+  replyToChallenge,
+  secretsWithLearned,
+} from '../webhooks/middleware/challenge.js'
+import type { LearnedSecretStore } from '../webhooks/middleware/learned-secret.js'
 import type { ReplayStore } from '../webhooks/replay/store.js'
-import type { PublicKeyInput, SchemeName, Secret } from '../webhooks/types.js'
+import type { PublicKeyInput, SchemeName, SchemeOptions, Secret } from '../webhooks/types.js'
 import { verifyWebhook } from '../webhooks/verify.js'
 
 /** How a tunnel host checks webhooks before its app sees them. */
@@ -19,8 +27,20 @@ export interface TunnelVerifyOptions {
   tolerance?: number
   /** Public base URL the provider calls (Twilio signs the full URL): `base + req.url`. */
   publicUrl?: string
+  /** The scheme's options (see the scheme). */
+  options?: SchemeOptions
+  /**
+   * Where to keep a secret the provider hands over in its handshake (Asana), trust on first
+   * use; without it such a handshake is refused (ZH_WEBHOOK_SECRET_NOT_KEPT).
+   */
+  learnedSecret?: LearnedSecretStore
   /** The clock, for tests: Unix seconds. */
   now?: () => number
+}
+
+/** A provider's handshake or URL check the gate answered: send it back, forward nothing. */
+export interface AnsweredChallenge {
+  challenge: Answer
 }
 
 /** A verified request: its body, and how to accept a retry of it if delivery failed. */
@@ -34,10 +54,12 @@ export interface PassedWebhook {
 }
 
 /**
- * The gate in front of the app: reads the body (capped at `maxBodyBytes`), verifies signature,
- * timestamp and replay, and only then resolves the bytes to forward. It rejects with the webhook
- * layer's ZhError; a repeat of an id still being delivered is ZH_WEBHOOK_IN_PROGRESS, so the
- * sender retries later instead of counting it as delivered.
+ * The gate in front of the app: reads the body (capped at `maxBodyBytes`), answers the
+ * provider's handshake or URL check (Slack, Zoom, Dropbox, Asana...: verified first when
+ * signed, never forwarded), else verifies signature, timestamp and replay, and only then
+ * resolves the bytes to forward. It rejects with the webhook layer's ZhError; a repeat of an id
+ * still being delivered is ZH_WEBHOOK_IN_PROGRESS, so the sender retries later instead of
+ * counting it as delivered.
  *
  * @example
  * ```ts
@@ -48,30 +70,40 @@ export interface PassedWebhook {
 export function createVerifyGate(
   opts: TunnelVerifyOptions,
   maxBodyBytes: number,
-): (req: IncomingMessage) => Promise<PassedWebhook> {
-  const secrets = opts.secrets ?? []
+): (req: IncomingMessage) => Promise<PassedWebhook | AnsweredChallenge> {
+  const configured = opts.secrets ?? []
   const publicKeys = opts.publicKeys ?? []
-  if (secrets.length + publicKeys.length === 0)
+  const learned = opts.learnedSecret
+  // Schemes signed with a provider's published keys (AWS SNS) need only their options.
+  const keyless = configured.length + publicKeys.length === 0
+  if (keyless && !learned && Object.keys(opts.options ?? {}).length === 0)
     throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'pass a secret or a public key to verify with')
   const running = new Set<string>()
   return async (req) => {
     const body = await readRawBody(req, req.headers['content-length'], maxBodyBytes)
-    const verified = await verifyWebhook({
+    const verify = {
       scheme: opts.scheme,
-      secrets,
+      secrets: await secretsWithLearned(configured, learned),
       publicKey: publicKeys,
       headers: req.headersDistinct,
       body,
+      method: req.method,
       url: opts.publicUrl ? opts.publicUrl.replace(/\/$/, '') + (req.url ?? '/') : undefined,
+      options: opts.options,
       now: opts.now?.(),
       tolerance: opts.tolerance,
       maxBodyBytes,
-      replay: opts.replay,
-    }).catch((err: unknown) => {
-      if (isZhError(err, 'ZH_WEBHOOK_REPLAYED') && running.has(err.detail ?? ''))
-        throw new ZhError('ZH_WEBHOOK_IN_PROGRESS', err.detail)
-      throw err
-    })
+    }
+    const challenge = await replyToChallenge({ ...verify, query: queryOf(req.url) }, learned)
+    if (challenge) return { challenge }
+    mustHaveSecret(verify.secrets, publicKeys.length, learned)
+    const verified = await verifyWebhook({ ...verify, replay: opts.replay }).catch(
+      (err: unknown) => {
+        if (isZhError(err, 'ZH_WEBHOOK_REPLAYED') && running.has(err.detail ?? ''))
+          throw new ZhError('ZH_WEBHOOK_IN_PROGRESS', err.detail)
+        throw err
+      },
+    )
     running.add(verified.id)
     let finished = false
     const done = () => {

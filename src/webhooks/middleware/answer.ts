@@ -13,7 +13,13 @@ export const CODE_HEADER = 'zerohook-code'
 
 // Codes a caller may see as they are; any other 5xx is the operator's problem (a malformed
 // secret, wrong options) and is answered as ZH_INTERNAL, its real code only logged.
-const TOLD_5XX = new Set<ZhCode>(['ZH_WEBHOOK_REPLAY_STORE_FAILED', 'ZH_WEBHOOK_HANDLER_FAILED'])
+// A body parsed before the middleware (express.json() mounted first) is told as itself: its
+// message says how to mount the middleware, and it reveals nothing of the configuration.
+const TOLD_5XX = new Set<ZhCode>([
+  'ZH_WEBHOOK_REPLAY_STORE_FAILED',
+  'ZH_WEBHOOK_HANDLER_FAILED',
+  'ZH_WEBHOOK_BODY_NOT_RAW',
+])
 
 /** The code a caller is told for an error: its own, or ZH_INTERNAL for configuration faults. */
 export function publicCode(err: unknown): ZhCode {

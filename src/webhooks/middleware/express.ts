@@ -14,8 +14,10 @@ export interface ExpressReceiverOptions<Req, Res> extends ReceiverOptions {
 
 /**
  * Express / Connect middleware that receives webhooks. Mount it on the route *before* any
- * body parser (`express.json()` would consume the raw bytes); a Buffer left in `req.body` by
- * `express.raw()` is used as is, still under the size cap.
+ * body parser (`express.json()` would consume the raw bytes, answered 500
+ * ZH_WEBHOOK_BODY_NOT_RAW); a Buffer left in `req.body` by `express.raw()` is used as is, still
+ * under the size cap. The provider's handshake or URL check is answered here and never reaches
+ * the handler; Dropbox and Okta check with GET, so mount it with `app.all` for them.
  *
  * @example
  * ```ts
@@ -44,8 +46,11 @@ export function webhookMiddleware<
     try {
       receiver.admit(req)
       const raw = await rawOf(req)
-      await receiver.handle(req, raw, (webhook) => options.handler(webhook, req, res))
-      if (!res.headersSent) res.writeHead(204).end()
+      const answer = await receiver.handle(req, raw, (webhook) =>
+        options.handler(webhook, req, res),
+      )
+      if (answer) writeAnswer(req, res, answer)
+      else if (!res.headersSent) res.writeHead(204).end()
     } catch (err) {
       writeAnswer(req, res, refusal(receiver.codeFor(err, req)))
     }

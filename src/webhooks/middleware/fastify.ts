@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { refusal } from './answer.js'
+import { ZhError } from '../../errors.js'
+import { refusal, type Answer } from './answer.js'
+import { answersChallenges } from './challenge.js'
 import { createReceiver, type ReceivedWebhook, type ReceiverOptions } from './receiver.js'
 
 /** Options of {@link fastifyWebhooks}. */
@@ -20,10 +22,12 @@ export interface FastifyReceiverOptions extends ReceiverOptions {
 }
 
 /**
- * A Fastify plugin that adds one `POST` route receiving webhooks. In its own (encapsulated)
+ * A Fastify plugin that adds one `POST` route receiving webhooks (and a `GET`, with its `HEAD`,
+ * for schemes that answer a URL check, which refuses any other GET with 405). In its own (encapsulated)
  * context it replaces the body parsers with one that yields the raw Buffer under the size cap,
- * runs the guards in `onRequest` (before the body is read) and answers refusals with the
- * registry's status and `{ "error": { "code", "message" } }`. Routes elsewhere are untouched.
+ * runs the guards in `onRequest` (before the body is read), answers the provider's handshake
+ * or URL check without calling the handler, and answers refusals with the registry's status
+ * and `{ "error": { "code", "message" } }`. Routes elsewhere are untouched.
  *
  * @example
  * ```ts
@@ -44,20 +48,42 @@ export const fastifyWebhooks: FastifyPluginAsync<FastifyReceiverOptions> = (app,
     if (!request.raw.complete) void reply.header('connection', 'close')
     return reply.code(answer.status).headers(answer.headers).send(answer.body)
   })
+  const onRequest = (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+    receiver.admit(request.raw)
+    done()
+  }
+  const send = (reply: FastifyReply, answer: Answer) =>
+    reply.code(answer.status).headers(answer.headers).send(answer.body)
   app.post(options.path ?? '/', {
-    onRequest: (request, _reply, done) => {
-      receiver.admit(request.raw)
-      done()
-    },
+    onRequest,
     handler: async (request, reply) => {
-      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0)
       let result: unknown
-      await receiver.handle(request.raw, raw, async (webhook) => {
+      const answer = await receiver.handle(request.raw, rawBody(request), async (webhook) => {
         result = await options.handler(webhook, request, reply)
       })
+      if (answer) return send(reply, answer)
       if (reply.sent) return reply
       return result === undefined ? reply.code(204).send() : reply.send(result)
     },
   })
+  // Dropbox and Okta check the URL with a GET, Intercom with a HEAD; any other is refused.
+  if (answersChallenges(options.scheme)) {
+    app.get(options.path ?? '/', {
+      onRequest,
+      handler: async (request, reply) => {
+        const answer = await receiver.challenge(request.raw, Buffer.alloc(0))
+        if (!answer) throw new ZhError('ZH_WEBHOOK_METHOD_NOT_ALLOWED')
+        return send(reply, answer)
+      },
+    })
+  }
   return Promise.resolve()
+}
+
+// The plugin's own parser leaves the raw Buffer (or nothing, for an empty body). Anything else
+// means a hook of the application replaced it: verifying that would verify something else.
+function rawBody(request: FastifyRequest): Buffer {
+  if (request.body === undefined || request.body === null) return Buffer.alloc(0)
+  if (Buffer.isBuffer(request.body)) return request.body
+  throw new ZhError('ZH_WEBHOOK_BODY_NOT_RAW', 'a hook replaced the raw body')
 }

@@ -52,7 +52,8 @@ export const frameworks: Record<string, Start> = {
   express: async (options, b) => {
     const seen: ReceivedWebhook[] = []
     const app = express()
-    app.post('/hook', webhookMiddleware({ ...options, handler: (w) => act(seen, w, b) }))
+    // all: Dropbox and Okta check the URL with a GET.
+    app.all('/hook', webhookMiddleware({ ...options, handler: (w) => act(seen, w, b) }))
     const server = createServer(app)
     return { url: await listen(server), seen, close: stop(server) }
   },

@@ -13,8 +13,9 @@ export interface NodeReceiverOptions extends ReceiverOptions {
 
 /**
  * A `node:http` (or `node:https`) request listener that receives webhooks: guards, raw body
- * with a size cap, verification and replay check, then your handler. Refusals are answered with
- * the registry's status and `{ "error": { "code", "message" } }`.
+ * with a size cap, the provider's handshake or URL check (answered here, verified first when
+ * signed, never handed to your handler), verification and replay check, then your handler.
+ * Refusals are answered with the registry's status and `{ "error": { "code", "message" } }`.
  *
  * @example
  * ```ts
@@ -33,8 +34,11 @@ export function webhookHandler(
     try {
       receiver.admit(req)
       const raw = await receiver.read(req, req.headers['content-length'])
-      await receiver.handle(req, raw, (webhook) => options.handler(webhook, req, res))
-      if (!res.headersSent) res.writeHead(204).end()
+      const answer = await receiver.handle(req, raw, (webhook) =>
+        options.handler(webhook, req, res),
+      )
+      if (answer) writeAnswer(req, res, answer)
+      else if (!res.headersSent) res.writeHead(204).end()
     } catch (err) {
       writeAnswer(req, res, refusal(receiver.codeFor(err, req)))
     }

@@ -3,15 +3,18 @@ import type { Readable } from 'node:stream'
 import { ZhError, isZhError, type ZhCode } from '../../errors.js'
 import type { InboundGuard } from '../guards/inbound.js'
 import type { ReplayStore } from '../replay/store.js'
+import { asList } from '../keys.js'
 import type { ReplayOptions, SchemeName, VerifyOptions } from '../types.js'
 import { DEFAULT_MAX_BODY_BYTES, verifyWebhook } from '../verify.js'
 import { readRawBody } from './body.js'
-import { publicCode } from './answer.js'
+import { publicCode, type Answer } from './answer.js'
+import { mustHaveSecret, queryOf, replyToChallenge, secretsWithLearned } from './challenge.js'
+import type { LearnedSecretStore } from './learned-secret.js'
 
 /** What every receiver middleware is configured with: how to verify, and who may call. */
 export interface ReceiverOptions extends Omit<
   VerifyOptions,
-  'headers' | 'body' | 'url' | 'now' | 'replay'
+  'headers' | 'body' | 'url' | 'method' | 'now' | 'replay'
 > {
   /** Where accepted ids are remembered; a repeat is answered 409. Strongly recommended. */
   readonly replay?: ReplayStore | ReplayOptions
@@ -23,6 +26,12 @@ export interface ReceiverOptions extends Omit<
   readonly guards?: readonly InboundGuard[]
   /** Where refusals (code only) and handler failures are logged; a pino logger fits. */
   readonly log?: ReceiverLog
+  /**
+   * Where to keep the secret a provider hands over in its handshake (Asana), trust on first
+   * use: `fileLearnedSecret(path)`. Without it such a handshake is refused
+   * (ZH_WEBHOOK_SECRET_NOT_KEPT). Webhooks verify with `secret(s)` and the learned secret.
+   */
+  readonly learnedSecret?: LearnedSecretStore
 }
 
 /** The part of a pino logger the receiver uses. */
@@ -49,12 +58,18 @@ export interface Receiver {
   admit(req: IncomingMessage): void
   /** Reads the raw body with the size cap. */
   read(stream: Readable, contentLength: string | undefined): Promise<Buffer>
-  /** Verifies, parses and runs `invoke`; on its failure forgets the ids so a retry is accepted. */
+  /**
+   * Answers a provider's handshake or URL check, resolving the answer to send (the handler does
+   * not run); otherwise verifies, parses and runs `invoke`, resolving null. On the handler's
+   * failure the ids are forgotten so a retry is accepted.
+   */
   handle(
     req: IncomingMessage,
     raw: Buffer,
     invoke: (webhook: ReceivedWebhook) => unknown,
-  ): Promise<void>
+  ): Promise<Answer | null>
+  /** Only the challenge step: its answer, or null when the request is not a challenge. */
+  challenge(req: IncomingMessage, raw: Buffer): Promise<Answer | null>
   /** The code to answer for an error, logged with its detail. */
   codeFor(err: unknown, req: IncomingMessage): ZhCode
 }
@@ -63,7 +78,7 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 
 /** Builds the steps shared by the Express, Fastify and node:http receivers. */
 export function createReceiver(options: ReceiverOptions): Receiver {
-  const { guards = [], log, url, now, ...verify } = options
+  const { guards = [], log, url, now, learnedSecret, ...verify } = options
   const maxBodyBytes = verify.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const store = options.replay && 'store' in options.replay ? options.replay.store : options.replay
   // Ids whose handler is still running here: a repeat meanwhile is "in progress", not "done",
@@ -78,19 +93,46 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     }
   }
 
+  // What verifying this request takes: the secrets (with the learned one) and the request's parts.
+  const requestOptions = async (req: IncomingMessage, raw: Buffer) => {
+    const configured = [...asList(verify.secret), ...(verify.secrets ?? [])]
+    const secrets = await secretsWithLearned(configured, learnedSecret)
+    return {
+      ...verify,
+      secret: undefined,
+      secrets,
+      headers: req.headersDistinct ?? req.headers,
+      body: raw,
+      method: req.method,
+      url: typeof url === 'function' ? url(req) : url,
+      now: now?.(),
+    }
+  }
+  const challenge = async (
+    options: Awaited<ReturnType<typeof requestOptions>>,
+    req: IncomingMessage,
+  ) => {
+    const reply = await replyToChallenge({ ...options, query: queryOf(req.url) }, learnedSecret)
+    if (reply?.learnedSecret) {
+      log?.info({ scheme: verify.scheme, where: learnedSecret?.where }, 'webhook secret learned')
+    }
+    return reply
+  }
+
   return {
     admit(req) {
       for (const guard of guards) guard(req)
     },
     read: (stream, contentLength) => readRawBody(stream, contentLength, maxBodyBytes),
+    async challenge(req, raw) {
+      return challenge(await requestOptions(req, raw), req)
+    },
     async handle(req, raw, invoke) {
-      const verified = await verifyWebhook({
-        ...verify,
-        headers: req.headersDistinct ?? req.headers,
-        body: raw,
-        url: typeof url === 'function' ? url(req) : url,
-        now: now?.(),
-      }).catch((err: unknown) => {
+      const options = await requestOptions(req, raw)
+      const answer = await challenge(options, req)
+      if (answer) return answer
+      mustHaveSecret(options.secrets, asList(verify.publicKey).length, learnedSecret)
+      const verified = await verifyWebhook(options).catch((err: unknown) => {
         if (isZhError(err, 'ZH_WEBHOOK_REPLAYED') && running.has(err.detail ?? '')) {
           throw new ZhError('ZH_WEBHOOK_IN_PROGRESS', err.detail)
         }
@@ -115,6 +157,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       } finally {
         running.delete(id)
       }
+      return null
     },
     codeFor(err, req) {
       const code = publicCode(err)
