@@ -57,6 +57,8 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     runCli(['send', '--identity', ci, ...args], env)
 
   it('delivers a Standard Webhooks message the receiver verifies', async () => {
+    const secretFile = join(net.dir, 'standard.secret')
+    await writeFile(secretFile, `${STANDARD_SECRET}\n`, { mode: 0o600 })
     const r = await send([
       '--service',
       'standard-hook',
@@ -66,11 +68,11 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
       'build.finished',
       '--data',
       '{"build":42}',
-      '--secret',
-      STANDARD_SECRET,
+      '--secret-file',
+      secretFile,
       '--json',
     ])
-    expect(r.stderr).toBe('')
+    expect(r.stderr).toBe('') // no warning: the secret is not on the command line
     expect(r.code).toBe(0)
     const sent = JSON.parse(r.stdout) as Sent
     expect(sent).toMatchObject({ status: 202, attempts: 1, body: '{"accepted":true}' })
@@ -145,6 +147,35 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     const again = await viaStdin('msg_stdin_once')
     expect(again.code).toBe(0)
     expect(JSON.parse(again.stdout)).toMatchObject({ status: 409, duplicate: true })
+  })
+
+  it('reads the secret from stdin with --secret-file -, and warns when it is on the command line', async () => {
+    const base = ['--service', 'standard-hook', '--json']
+    const args = [...base, '--data', '{"n":1}']
+    const viaStdin = (extra: string[], first = args) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
+        const child = spawn(process.execPath, [CLI, 'send', '--identity', ci, ...first, ...extra])
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        child.on('error', fail)
+        child.on('close', (code) => done({ code, stdout, stderr }))
+        child.stdin.end(`${STANDARD_SECRET}\n`)
+      })
+    const piped = await viaStdin(['--secret-file', '-'])
+    expect(piped.stderr).toBe('')
+    expect(piped.code).toBe(0)
+    const sent = JSON.parse(piped.stdout) as Sent
+    await standard.waitFor((l) => l.event === 'webhook' && l.id === sent.id)
+    // The payload and the secret cannot both come from stdin.
+    const both = await viaStdin(['--secret-file', '-', '-'], base)
+    expect(both.code).toBe(2)
+    expect(both.stderr).toContain('ZH_USAGE')
+    const flagged = await send([...args, '--secret', STANDARD_SECRET])
+    expect(flagged.code).toBe(0)
+    expect(flagged.stderr).toContain('visible to other users')
+    expect(flagged.stderr).not.toContain(STANDARD_SECRET)
   })
 
   it('is refused with a wrong secret: exit 1 ZH_SEND_REJECTED, no retry', async () => {
@@ -237,7 +268,8 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
     expect((await stat(`${ci}.grants`)).mode & 0o777).toBe(0o600)
     await net.controller.stop()
     const args = ['--service', 'standard-hook', '--path', '/hook', '--data', '{"offline":1}']
-    const cached = await send([...args, '--secret', STANDARD_SECRET, '--json', '--timing'])
+    const env = { ZEROHOOK_WEBHOOK_SECRET: STANDARD_SECRET } // stderr holds only the timing
+    const cached = await send([...args, '--json', '--timing'], env)
     expect(cached.code).toBe(0)
     const sent = JSON.parse(cached.stdout) as Sent
     await standard.waitFor((l) => l.event === 'webhook' && l.id === sent.id)
@@ -251,7 +283,7 @@ describe('zerohook send over the overlay', { timeout: 180_000 }, () => {
       'e2e',
       'delivery',
     ])
-    const fetched = await send([...args, '--secret', STANDARD_SECRET, '--no-grant-cache'])
+    const fetched = await send([...args, '--no-grant-cache'], env)
     expect(fetched.code).toBe(1)
     expect(fetched.stderr).toMatch(/^ZH_CONNECT_FAILED: /m)
   })

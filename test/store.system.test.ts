@@ -111,21 +111,22 @@ describe.skipIf(!pgAvailable)(
       ])
       await receiver.waitFor((l) => l.event === 'ready')
       const send = async (n: number) => {
-        const r = await runCli([
-          'send',
-          '--identity',
-          enrolled.ci!,
-          '--service',
-          'hooks',
-          '--path',
-          '/hook',
-          '--data',
-          `{"n":${n}}`,
-          '--secret',
-          SECRET,
-          '--no-grant-cache',
-          '--json',
-        ])
+        const r = await runCli(
+          [
+            'send',
+            '--identity',
+            enrolled.ci!,
+            '--service',
+            'hooks',
+            '--path',
+            '/hook',
+            '--data',
+            `{"n":${n}}`,
+            '--no-grant-cache',
+            '--json',
+          ],
+          { ZEROHOOK_WEBHOOK_SECRET: SECRET }, // off the command line: stderr stays empty
+        )
         expect(r.stderr).toBe('')
         return JSON.parse(r.stdout) as { status: number; id: string }
       }
@@ -210,6 +211,13 @@ describe.skipIf(!pgAvailable)(
       expect(codeOf(await run(['run', '--dir', a, '--store', unreachable.href]))).toBe(
         'ZH_STORE_UNREACHABLE',
       )
+      // A password in the URL works but is visible in ps: a warning, and never echoed.
+      const withPassword = new URL(unreachable.href)
+      withPassword.password = 'pw-seen-in-ps'
+      const warned = await run(['run', '--dir', a, '--store', withPassword.href])
+      expect(warned.stderr).toContain('visible to other users')
+      expect(warned.stderr).toMatch(/^ZH_STORE_UNREACHABLE: /m)
+      expect(warned.stderr).not.toContain('pw-seen-in-ps')
       const noRole = new URL(url)
       noRole.username = 'zh_no_such_role'
       expect(codeOf(await run(['run', '--dir', a, '--store', noRole.href]))).toBe(

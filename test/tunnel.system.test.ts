@@ -1,7 +1,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createHmac } from 'node:crypto'
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fetch, type Response } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -145,12 +145,15 @@ describe(
       await net.policy('hosts-bind', 'bind', '#hosts', '#tunneled,#private')
       const host = await net.identity('jenkins', ['hosts'])
       hostFile = host.file
+      // The secret from a file: not in `ps`, no warning.
+      const ghSecretFile = join(net.dir, 'github.secret')
+      await writeFile(ghSecretFile, `${GH_SECRET}\n`, { mode: 0o600 })
       const ci = await net.identity('ci-job', ['senders'])
       senderFile = ci.file
       app = await startLocalApp()
       plainHost = startDaemon(hostArgs(host.file, 'plain-hook'))
       githubHost = startDaemon(
-        hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret', GH_SECRET),
+        hostArgs(host.file, 'github-hook', '--verify', 'github', '--secret-file', ghSecretFile),
       )
       standardHost = startStandardHost()
       asanaHost = startAsanaHost()

@@ -103,6 +103,7 @@ export function controllerCommands(program: Command): void {
     ) => {
       if (opts.keyType !== 'p256' && opts.keyType !== 'ed25519')
         throw new ZhError('ZH_USAGE', '--key-type must be p256 or ed25519')
+      warnPasswordInUrl(opts.store, '--store')
       const r = await initController({
         dir: opts.dir,
         network: opts.name,
@@ -158,6 +159,7 @@ export function controllerCommands(program: Command): void {
         recordRetention?: number
       },
     ) => {
+      warnPasswordInUrl(opts.store, '--store')
       const running = await runController({
         dir: opts.dir,
         listen: opts.listen,
@@ -198,6 +200,7 @@ export function controllerCommands(program: Command): void {
         advertise?: string
         json?: boolean
       }) => {
+        warnPasswordInUrl(opts.store, '--store')
         const r = await joinController(opts)
         emit(opts.json, r, () => {
           process.stdout.write(`replica of network "${r.config.network}" made in ${opts.dir}\n`)
@@ -219,6 +222,7 @@ export function controllerCommands(program: Command): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (opts: { from: string; to: string; storeKeyFile?: string; json?: boolean }) => {
+      warnPasswordInUrl(opts.to, '--to')
       const r = await migrateStore(opts)
       emit(opts.json, r, () => {
         const rows = Object.entries(r.rows).map(([t, n]) => `${t} ${n}`)
@@ -228,4 +232,23 @@ export function controllerCommands(program: Command): void {
         process.stdout.write(`next: zerohook controller run --dir ${opts.from.slice(7)}\n`)
       })
     })
+}
+
+/**
+ * A database URL with a password on the command line is visible to other users (`ps`, shell
+ * history): says so on stderr, and how to keep it off (the PostgreSQL client reads PGPASSWORD
+ * and ~/.pgpass when the URL has none).
+ */
+function warnPasswordInUrl(url: string | undefined, flag: string): void {
+  if (url === undefined) return
+  let password = ''
+  try {
+    password = new URL(url).password
+  } catch {
+    return // not a URL: the store refuses it with its own code
+  }
+  if (password !== '')
+    process.stderr.write(
+      `warning: the password in ${flag} is visible to other users of this machine (ps, shell history); leave it out of the URL and set PGPASSWORD or ~/.pgpass\n`,
+    )
 }

@@ -1,5 +1,6 @@
-import { open } from 'node:fs/promises'
 import { Option, type Command } from 'commander'
+import { readFileCapped, readStdinCapped } from './input.js'
+import { SECRET_ENV, readSecrets, secretFlags } from './secret-flags.js'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
 import { loadIdentity } from '../sdk/identity-file.js'
@@ -10,8 +11,7 @@ import { checkHeaders } from '../sdk/webhook-message.js'
 import { emit } from './output.js'
 import { formatTiming, startTiming, type Timing } from './timing.js'
 
-/** The environment variable holding the signing secret, so it need not be on a command line. */
-export const SECRET_ENV = 'ZEROHOOK_WEBHOOK_SECRET'
+export { SECRET_ENV }
 
 /** Largest payload read from --data, --file or stdin. */
 const MAX_PAYLOAD_BYTES = 1024 * 1024
@@ -22,6 +22,7 @@ interface SendOptions {
   path: string
   scheme: DeliveryScheme
   secret: string[]
+  secretFile?: string
   type: string
   header: string[]
   data?: string
@@ -48,6 +49,7 @@ const collect = (value: string, previous: string[]) => [...previous, value]
  * ```
  */
 export function sendCommand(program: Command): void {
+  const [secretFlag, secretFileFlag] = secretFlags('signing secret')
   program
     .command('send')
     .description('Send one signed webhook to a service over the overlay (retried on failure)')
@@ -60,12 +62,8 @@ export function sendCommand(program: Command): void {
         .choices(['standard', 'github'])
         .default('standard'),
     )
-    .option(
-      '--secret <secret>',
-      `signing secret (repeat for rotation); default $${SECRET_ENV}, which keeps it out of ps`,
-      collect,
-      [],
-    )
+    .addOption(secretFlag)
+    .addOption(secretFileFlag)
     .option('--type <event>', 'event type (X-GitHub-Event with --scheme github)', 'ping')
     .option('--header <name:value>', 'extra request header (repeatable)', collect, [])
     .option('--data <json>', 'the JSON payload')
@@ -82,8 +80,12 @@ export function sendCommand(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (stdin: string | undefined, opts: SendOptions) => {
       const timing = opts.timing ? startTiming() : undefined
+      const secret = await readSecrets(opts, {
+        stdinTaken: stdin === '-' ? 'the payload (-)' : undefined,
+      })
+      if (secret.length === 0)
+        throw new ZhError('ZH_USAGE', `pass --secret-file FILE, $${SECRET_ENV} or --secret`)
       const payload = await readPayload(stdin, opts)
-      const secret = opts.secret.length > 0 ? opts.secret : fromEnv()
       const headers = parseHeaders(opts.header)
       const retries = integer(opts.retries, '--retries')
       const timeoutMs = integer(opts.timeout, '--timeout')
@@ -144,12 +146,6 @@ function printTiming(timing: Timing, json: boolean | undefined): void {
   process.stderr.write(json ? `${JSON.stringify({ timing: report })}\n` : formatTiming(report))
 }
 
-function fromEnv(): string {
-  const secret = process.env[SECRET_ENV]
-  if (!secret) throw new ZhError('ZH_USAGE', `pass --secret or set $${SECRET_ENV}`)
-  return secret
-}
-
 async function readPayload(stdin: string | undefined, opts: SendOptions): Promise<Buffer> {
   if (stdin !== undefined && stdin !== '-') {
     throw new ZhError('ZH_USAGE', `unexpected argument ${JSON.stringify(stdin)}; use - for stdin`)
@@ -160,42 +156,18 @@ async function readPayload(stdin: string | undefined, opts: SendOptions): Promis
   }
   let bytes: Buffer
   if (opts.data !== undefined) bytes = Buffer.from(opts.data, 'utf8')
-  else if (opts.file !== undefined) bytes = await readCapped(opts.file)
-  else bytes = await readStdin()
+  else if (opts.file !== undefined)
+    bytes = await readFileCapped(opts.file, MAX_PAYLOAD_BYTES, 'ZH_SEND_PAYLOAD_TOO_LARGE')
+  else
+    bytes = await readStdinCapped(MAX_PAYLOAD_BYTES, 'the payload', 'ZH_SEND_PAYLOAD_TOO_LARGE', {
+      typing: true,
+    })
   try {
     JSON.parse(bytes.toString('utf8'))
   } catch {
     throw new ZhError('ZH_SEND_PAYLOAD_INVALID')
   }
   return bytes
-}
-
-async function readCapped(path: string): Promise<Buffer> {
-  let file
-  try {
-    file = await open(path, 'r')
-  } catch (err) {
-    throw new ZhError('ZH_FILE_INVALID', `${path}: ${(err as NodeJS.ErrnoException).code}`)
-  }
-  try {
-    const buffer = Buffer.alloc(MAX_PAYLOAD_BYTES + 1)
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, 0)
-    if (bytesRead > MAX_PAYLOAD_BYTES) throw new ZhError('ZH_SEND_PAYLOAD_TOO_LARGE', path)
-    return buffer.subarray(0, bytesRead)
-  } finally {
-    await file.close()
-  }
-}
-
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > MAX_PAYLOAD_BYTES) throw new ZhError('ZH_SEND_PAYLOAD_TOO_LARGE', 'stdin')
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks)
 }
 
 /** `Name: value` pairs; the value may hold colons (URLs), the name may not. */

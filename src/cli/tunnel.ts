@@ -3,6 +3,7 @@ import type { Command } from 'commander'
 import pino from 'pino'
 import { logRedactions } from '../controller/run.js'
 import { ensurePrivateDir } from '../private-files.js'
+import { SECRET_ENV, readSecrets, secretFlags } from './secret-flags.js'
 import { ZhError } from '../errors.js'
 import { connect } from '../sdk/context.js'
 import { fileGrantCache } from '../sdk/grant-cache.js'
@@ -19,8 +20,7 @@ import type { ReplayStore } from '../webhooks/replay/store.js'
 import { startScavengePacing } from '../wire/young-gc.js'
 import { untilSignal } from './signals.js'
 
-/** Where `--secret` is read from when it is not on the command line (it stays out of `ps`). */
-export const SECRET_ENV = 'ZEROHOOK_WEBHOOK_SECRET'
+export { SECRET_ENV }
 
 interface HostOptions {
   identity: string
@@ -28,6 +28,7 @@ interface HostOptions {
   to: string
   verify?: string
   secret: string[]
+  secretFile?: string
   publicKey: string[]
   state?: string
   maxBody: number
@@ -53,6 +54,7 @@ export function tunnelCommands(program: Command): void {
   const group = program
     .command('tunnel')
     .description('Host a service for a local app, or intercept a local port to dial one')
+  const [secretFlag, secretFileFlag] = secretFlags('webhook secret')
   group
     .command('host')
     .description('Bind a service and forward its requests to a local HTTP app (no open port)')
@@ -60,12 +62,8 @@ export function tunnelCommands(program: Command): void {
     .requiredOption('--service <name>', 'service to bind')
     .requiredOption('--to <url>', 'the local app, http://HOST:PORT (loopback)')
     .option('--verify <scheme>', 'verify webhooks first: standard, github, stripe, slack...')
-    .option(
-      '--secret <secret>',
-      `webhook secret, repeatable for rotation (default: $${SECRET_ENV})`,
-      collect,
-      [],
-    )
+    .addOption(secretFlag)
+    .addOption(secretFileFlag)
     .option(
       '--public-key <key>',
       'Ed25519 public key (standard v1a, discord), repeatable',
@@ -96,8 +94,12 @@ export function tunnelCommands(program: Command): void {
     .action(async (opts: HostOptions) => {
       const target = parseTarget(opts.to, { allowRemote: opts.allowRemoteTarget })
       const verify = opts.verify ? await verifyOptions(opts) : undefined
-      if (!opts.verify && (opts.secret.length > 0 || opts.publicKey.length > 0 || opts.state))
-        throw new ZhError('ZH_USAGE', '--secret, --public-key and --state need --verify SCHEME')
+      const secretGiven = opts.secret.length > 0 || opts.secretFile !== undefined
+      if (!opts.verify && (secretGiven || opts.publicKey.length > 0 || opts.state))
+        throw new ZhError(
+          'ZH_USAGE',
+          '--secret, --secret-file, --public-key and --state need --verify SCHEME',
+        )
       const log = tunnelLog()
       const zh = await connectIdentity(opts.identity, log)
       const tunnel = await hostTunnel(zh, {
@@ -213,7 +215,7 @@ async function connectIdentity(file: string, log: pino.Logger) {
 
 async function verifyOptions(opts: HostOptions) {
   const scheme = getScheme(opts.verify!).name
-  const secrets = opts.secret.length > 0 ? opts.secret : envSecret()
+  const secrets = await readSecrets(opts)
   // A handshake may hand the secret over (Asana): kept in DIR/learned.secret, trust on first use.
   const learnedSecret =
     opts.state && answersChallenges(scheme)
@@ -237,11 +239,6 @@ async function verifyOptions(opts: HostOptions) {
     publicUrl: opts.publicUrl,
     learnedSecret,
   }
-}
-
-function envSecret(): string[] {
-  const value = process.env[SECRET_ENV]?.trim()
-  return value ? [value] : []
 }
 
 function wholeNumber(text: string): number {
