@@ -38,6 +38,9 @@ export interface ForwarderOptions {
 }
 
 const MAX_ANSWER_BYTES = 64 * 1024
+// Read per request by undici's redirect interceptor: a redirect is never followed, whatever the
+// dispatcher would do (not in the request options' type, hence the spread).
+const NO_REDIRECTS = { maxRedirections: 0 }
 // Longest nap of the worker between checks; a due time further out is re-read after it.
 const MAX_NAP_MS = 60_000
 
@@ -83,6 +86,7 @@ export function createForwarder(options: ForwarderOptions) {
         body: w.body,
         dispatcher,
         signal,
+        ...NO_REDIRECTS,
       })
       const chunks: Buffer[] = []
       let size = 0
@@ -113,7 +117,13 @@ export function createForwarder(options: ForwarderOptions) {
 
   function decide(w: QueuedWebhook, answer: ReceiverAnswer | string, now: number): AttemptResult {
     const status = typeof answer === 'string' ? null : answer.status
-    const error = typeof answer === 'string' ? answer : null
+    const redirect = status !== null && status >= 300 && status < 400
+    const error =
+      typeof answer === 'string'
+        ? answer
+        : redirect
+          ? 'ZH_GATEWAY_DELIVERY_FAILED (redirect not followed)'
+          : null
     if (status !== null && status >= 200 && status < 300) {
       return { state: 'delivered', status, error, nextAt: null }
     }

@@ -34,8 +34,9 @@ export interface AttemptResult {
 /**
  * Makes one attempt: signs the stored body afresh (same id, new timestamp), POSTs it with a
  * timeout, and decides: 2xx delivered; 409 with `zerohook-code: ZH_WEBHOOK_REPLAYED` delivered
- * (the receiver already has it); 410 disables the endpoint; anything else, 3xx included, is
- * retried on the schedule (no sooner than a `Retry-After`) until the schedule runs out.
+ * (the receiver already has it); 410 disables the endpoint; anything else, 3xx included (never
+ * followed: recorded as ZH_SENDER_REDIRECT_NOT_FOLLOWED), is retried on the schedule (no sooner
+ * than a `Retry-After`) until the schedule runs out.
  */
 export async function attemptDelivery(
   ctx: AttemptContext,
@@ -76,6 +77,8 @@ export async function attemptDelivery(
   }
   const latencyMs = Math.max(0, ctx.clock.now() - at)
   const status = response?.status ?? null
+  // Never followed (the transport does not): recorded with a code, so the log says why.
+  if (status !== null && status >= 300 && status < 400) error = 'ZH_SENDER_REDIRECT_NOT_FOLLOWED'
   const record: AttemptRecord = { messageId: message.id, attempt, at, status, latencyMs, error }
   const duplicate = status === 409 && header(response, 'zerohook-code') === 'ZH_WEBHOOK_REPLAYED'
   const done = at + latencyMs

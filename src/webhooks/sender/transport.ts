@@ -20,16 +20,23 @@ export interface HttpTransportOptions {
   readonly ca?: string | readonly string[]
 }
 
+/**
+ * Read per request by undici's redirect interceptor: a `dispatcher` composed with it (a proxy's,
+ * an app's shared one) would otherwise follow a 3xx and re-POST the signed body wherever the
+ * receiver points, a private address included (the guard is the dispatcher's business then).
+ */
+const NO_REDIRECTS = { maxRedirections: 0 }
+
 /** A transport that owns resources: close it when done. */
 export interface HttpTransport extends Transport {
   close(): Promise<void>
 }
 
 /**
- * The default transport: one POST with undici, redirects not followed (a 3xx is a failure),
- * the response body read up to a cap and discarded. Safe by default: its own Agent connects
- * only to addresses the SSRF guard passed, HTTPS only. Pass a `dispatcher` to send through the
- * overlay instead.
+ * The default transport: one POST with undici, redirects never followed (a 3xx is a failure),
+ * not even through a given dispatcher that would follow them; the response body read up to a
+ * cap and discarded. Safe by default: its own Agent connects only to addresses the SSRF guard
+ * passed, HTTPS only. Pass a `dispatcher` to send through the overlay instead.
  *
  * @example
  * ```ts
@@ -56,7 +63,14 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
 
   const send: Transport = async ({ url, headers, body, signal }) => {
     try {
-      const res = await request(url, { method: 'POST', headers, body, dispatcher, signal })
+      const res = await request(url, {
+        method: 'POST',
+        headers,
+        body,
+        dispatcher,
+        signal,
+        ...NO_REDIRECTS,
+      })
       await res.body.dump({ limit: maxResponseBytes }).catch(() => undefined)
       return { status: res.statusCode, headers: res.headers }
     } catch (err) {
