@@ -55,6 +55,7 @@ const groups: { names: string[]; load: () => Promise<Register> }[] = [
   { names: ['enroll', 'grants'], load: async () => (await import('./enroll.js')).enrollCommands },
   { names: ['secret'], load: async () => (await import('./secret.js')).secretCommands },
   { names: ['send'], load: async () => (await import('./send.js')).sendCommand },
+  { names: ['verify'], load: async () => (await import('./verify.js')).verifyCommand },
   { names: ['tunnel'], load: async () => (await import('./tunnel.js')).tunnelCommands },
   { names: ['gateway'], load: async () => (await import('./gateway.js')).gatewayCommands },
   { names: ['console'], load: async () => (await import('./console.js')).consoleCommand },

@@ -1,15 +1,7 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hmac } from './hmac.js'
 
-/** HMAC of the concatenated parts, without copying a large body into one buffer. */
-export function hmac(
-  algorithm: 'sha1' | 'sha256',
-  key: Uint8Array,
-  ...parts: readonly (string | Uint8Array)[]
-): Buffer {
-  const mac = createHmac(algorithm, key)
-  for (const part of parts) mac.update(part)
-  return mac.digest()
-}
+export { hmac, hmacHex, padKey, type PaddedKey } from './hmac.js'
 
 /** SHA-256 of the concatenated parts. */
 export function sha256(...parts: readonly (string | Uint8Array)[]): Buffer {
@@ -25,6 +17,41 @@ export function sha256(...parts: readonly (string | Uint8Array)[]): Buffer {
 export function digestEqual(expected: Uint8Array, presented: Uint8Array | undefined): boolean {
   if (presented === undefined || presented.length !== expected.length) return false
   return timingSafeEqual(expected, presented)
+}
+
+// Text digests are compared in these bytes, each length in views made once: no allocation.
+const TEXT_MAX = 128
+const texts = new Uint8Array(2 * TEXT_MAX)
+const textViews = new Map<number, readonly [Uint8Array, Uint8Array]>()
+
+/**
+ * {@link digestEqual} for a digest written as ASCII text (hex, say) and a presented text, as
+ * they are: a character outside ASCII never matches (it is not truncated to a byte).
+ */
+export function textDigestEqual(expected: string, presented: string): boolean {
+  const length = expected.length
+  if (presented.length !== length) return false
+  if (length > TEXT_MAX) {
+    // As many UTF-8 bytes as characters: all ASCII.
+    const ascii = Buffer.byteLength(presented) === length
+    return ascii && digestEqual(Buffer.from(expected), Buffer.from(presented))
+  }
+  let views = textViews.get(length)
+  if (views === undefined) {
+    views = [texts.subarray(0, length), texts.subarray(TEXT_MAX, TEXT_MAX + length)]
+    textViews.set(length, views)
+  }
+  const [a, b] = views
+  let outside = 0
+  for (let i = 0; i < length; i++) {
+    a[i] = expected.charCodeAt(i)
+    const c = presented.charCodeAt(i)
+    outside |= c >> 7
+    b[i] = c
+  }
+  const equal = timingSafeEqual(a, b)
+  texts.fill(0)
+  return equal && outside === 0
 }
 
 // A per-process key so that comparing two secret strings compares equal-length MACs: neither

@@ -1,6 +1,6 @@
 import { KeyObject, createPrivateKey, createPublicKey } from 'node:crypto'
 import { ZhError } from '../errors.js'
-import { fromBase64, fromHex } from './crypto.js'
+import { fromBase64, fromHex, padKey, type PaddedKey } from './crypto.js'
 import type { PrivateKeyInput, PublicKeyInput, Secret } from './types.js'
 
 // DER prefixes wrapping a raw Ed25519 seed (PKCS#8) and a raw public key (SPKI), RFC 8410.
@@ -24,17 +24,42 @@ export function hmacKey(secret: Secret): Uint8Array {
   return bytes
 }
 
-/** True for a Standard Webhooks symmetric secret (`whsec_...`). */
-export const isStandardSecret = (secret: Secret): boolean =>
-  typeof secret !== 'string' || secret.startsWith('whsec_')
+// A receiver verifies many messages under few secrets: their HMAC pads are derived once. Only
+// strings are kept (bytes could be changed by the caller in place), and at most 64 of them, so
+// a process that meets a new secret per request (one per tenant) does not grow without end.
+const PADDED_MAX = 64
+const padded = new Map<string, PaddedKey | Uint8Array>()
 
-/** The HMAC key of a Standard Webhooks secret: `whsec_` + base64 (at least 16 bytes), or raw bytes. */
+/** {@link hmacKey}, with the pads of a string secret kept for its next use. */
+export function paddedHmacKey(secret: Secret): PaddedKey | Uint8Array {
+  if (typeof secret !== 'string') return hmacKey(secret)
+  const known = padded.get(secret)
+  if (known !== undefined) return known
+  const key = padKey(hmacKey(secret))
+  if (padded.size >= PADDED_MAX) padded.delete(padded.keys().next().value!)
+  padded.set(secret, key)
+  return key
+}
+
+/**
+ * True when a Standard Webhooks secret is an HMAC secret: any bytes, and any string but one that
+ * says by its prefix that it is an Ed25519 key (`whpk_`, or the sender's `whsk_`). The kind of a
+ * key never comes from its shape: a bare base64 or a 64-hex-digit string is an HMAC secret here.
+ */
+export const isStandardSecret = (secret: Secret): boolean =>
+  typeof secret !== 'string' || !(secret.startsWith('whpk_') || secret.startsWith('whsk_'))
+
+/**
+ * The HMAC key of a Standard Webhooks secret: raw bytes, or base64 (at least 16 bytes) after an
+ * optional `whsec_` prefix, as the reference libraries read it (Svix and Brex hand out the bare
+ * base64).
+ */
 export function standardSecretKey(secret: Secret): Uint8Array {
   if (typeof secret !== 'string') return hmacKey(secret)
-  if (!secret.startsWith('whsec_')) throw invalid('a Standard Webhooks secret starts with whsec_')
-  const key = fromBase64(secret.slice('whsec_'.length))
-  if (!key || key.length < 16)
-    throw invalid('whsec_ must be followed by base64 of 16 or more bytes')
+  const key = fromBase64(secret.startsWith('whsec_') ? secret.slice('whsec_'.length) : secret)
+  if (!key || key.length < 16) {
+    throw invalid('a Standard Webhooks secret is base64 of 16 or more bytes, after whsec_ or bare')
+  }
   return key
 }
 
@@ -72,6 +97,9 @@ export function ed25519PublicKey(input: PublicKeyInput): KeyObject {
   }
   if (typeof input === 'string' && input.startsWith('whsk_')) {
     return createPublicKey(ed25519PrivateKey(input))
+  }
+  if (typeof input === 'string' && input.startsWith('whsec_')) {
+    throw invalid('a whsec_ value is a shared secret: pass it as secret, not as a public key')
   }
   const bytes = typeof input === 'string' ? decodeKeyString(input, 'whpk_') : input
   if (!bytes || bytes.length !== 32) throw invalid('an Ed25519 public key is 32 bytes')

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { signWebhook } from '../sign.js'
 import { verifyWebhook } from '../verify.js'
@@ -49,6 +50,38 @@ describe('github specifics', () => {
     await expectCode(
       verifyWebhook({ scheme: 'github', secret: A, headers: noId, body }),
       'ZH_WEBHOOK_HEADER_MISSING',
+    )
+  })
+
+  it('verifies the signature as GitHub computes it, for any secret and body size', async () => {
+    const long = 'k'.repeat(100) // longer than a block: hashed first
+    for (const secret of [A, long, Buffer.from([0, 1, 2, 255])]) {
+      for (const size of [0, 1024, 20 * 1024]) {
+        const payload = Buffer.alloc(size, 'a')
+        const hex = createHmac('sha256', secret).update(payload).digest('hex')
+        for (const signature of [`sha256=${hex}`, `sha256=${hex.toUpperCase()}`]) {
+          const headers = { 'X-Hub-Signature-256': signature, 'X-GitHub-Delivery': id }
+          await expect(
+            verifyWebhook({ scheme: 'github', secret, headers, body: payload }),
+          ).resolves.toMatchObject({ id })
+        }
+        const cut = { 'X-Hub-Signature-256': `sha256=${hex.slice(0, -2)}`, 'X-GitHub-Delivery': id }
+        await expectCode(
+          verifyWebhook({ scheme: 'github', secret, headers: cut, body: payload }),
+          'ZH_WEBHOOK_SIGNATURE_INVALID',
+        )
+      }
+    }
+  })
+
+  it('reads a byte secret afresh on every call (changed in place, the new bytes count)', async () => {
+    const secret = Buffer.from(A)
+    const headers = signWebhook({ scheme: 'github', secret: A, body, id })
+    await expect(verifyWebhook({ scheme: 'github', secret, headers, body })).resolves.toBeTruthy()
+    secret.writeUInt8(secret[0]! ^ 1, 0)
+    await expectCode(
+      verifyWebhook({ scheme: 'github', secret, headers, body }),
+      'ZH_WEBHOOK_SIGNATURE_INVALID',
     )
   })
 

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import { ZhError } from '../../errors.js'
-import { fromHex, hmac } from '../crypto.js'
+import { hmac, hmacHex, textDigestEqual, type PaddedKey } from '../crypto.js'
+import { paddedHmacKey } from '../keys.js'
 import type { SchemeVerifyInput, WebhookScheme } from '../types.js'
-import { anyMatch, checkId, mustMatch, prefixed, signKey, verifyKeys } from './shared.js'
+import { checkId, mustMatch, prefixed, signKey } from './shared.js'
 
 const SHA256 = 'X-Hub-Signature-256'
 const SHA1 = 'X-Hub-Signature'
 const DELIVERY = 'X-GitHub-Delivery'
+const ONE_VALUE = { noComma: true } as const
 
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body>`, the delivery GUID in
@@ -26,20 +28,22 @@ export const github: WebhookScheme = {
     return headers
   },
   verify(input) {
-    const keys = verifyKeys(input, 'github')
-    const id = checkId(input.headers.required(DELIVERY, { noComma: true }), DELIVERY)
+    if (input.secrets.length === 0)
+      throw new ZhError('ZH_WEBHOOK_OPTIONS_INVALID', 'github needs a secret')
+    const keys = input.secrets.map(paddedHmacKey)
+    const id = checkId(input.headers.required(DELIVERY, ONE_VALUE), DELIVERY)
     const [algorithm, signature] = pickSignature(input)
-    const presented = [fromHex(signature)]
-    mustMatch(
-      anyMatch(keys, (key) => hmac(algorithm, key, input.body), presented),
-      'github',
-    )
+    // Compared as hex text, as sent (upper-case digits too): anything else cannot match.
+    const presented = signature.toLowerCase()
+    const matches = (key: Uint8Array | PaddedKey): boolean =>
+      textDigestEqual(hmacHex(algorithm, key, input.body), presented)
+    mustMatch(keys.some(matches), 'github')
     return { id, timestamp: null, unsignedId: [input.body] }
   },
 }
 
 function pickSignature(input: SchemeVerifyInput): ['sha256' | 'sha1', string] {
-  const sha256 = input.headers.optional(SHA256, { noComma: true })
+  const sha256 = input.headers.optional(SHA256, ONE_VALUE)
   if (sha256 !== undefined && sha256 !== '') return ['sha256', prefixed(sha256, SHA256, 'sha256')]
   if (!input.headers.has(SHA1)) throw new ZhError('ZH_WEBHOOK_HEADER_MISSING', SHA256)
   if (!input.legacySha1) {
@@ -48,5 +52,5 @@ function pickSignature(input: SchemeVerifyInput): ['sha256' | 'sha1', string] {
       `only the legacy sha1 ${SHA1} is present; pass legacySha1: true to accept it`,
     )
   }
-  return ['sha1', prefixed(input.headers.required(SHA1, { noComma: true }), SHA1, 'sha1')]
+  return ['sha1', prefixed(input.headers.required(SHA1, ONE_VALUE), SHA1, 'sha1')]
 }

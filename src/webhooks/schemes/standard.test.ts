@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks'
 import { describe, expect, it } from 'vitest'
 import { signWebhook } from '../sign.js'
 import { verifyWebhook } from '../verify.js'
@@ -69,16 +70,34 @@ describe('standard specifics', () => {
     await expectCode(verify(headers, { secret: A }), 'ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED')
   })
 
-  it('refuses secrets that are not whsec_ base64', async () => {
+  it('refuses secrets that are not base64 of 16 or more bytes', async () => {
     const headers = signWebhook({ scheme: 'standard', secret: A, timestamp: T0, body })
     for (const secret of [
       'whsec_',
       'whsec_!!!!',
       'whsec_c2hvcnQ=',
-      'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      'c2hvcnQ=',
+      'not base64 at all',
     ]) {
       await expectCode(verify(headers, { secret }), 'ZH_WEBHOOK_SECRET_INVALID')
     }
+  })
+
+  it('takes a secret without whsec_ as the same HMAC secret, never as a key', async () => {
+    const headers = signWebhook({ scheme: 'standard', secret: A, timestamp: T0, body })
+    await expect(verify(headers, { secret: A.slice('whsec_'.length) })).resolves.toBeTruthy()
+    // 64 hex digits are base64 too: an HMAC secret in `secret`, an Ed25519 key in `publicKey`.
+    const hex = k1.publicHex
+    const hmacSigned = signWebhook({ scheme: 'standard', secret: hex, timestamp: T0, body })
+    await expect(verify(hmacSigned, { secret: hex })).resolves.toBeTruthy()
+    await expectCode(
+      verify(hmacSigned, { publicKey: hex }),
+      'ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED',
+    )
+    const edSigned = signWebhook({ scheme: 'standard', key: k1.whsk, timestamp: T0, body })
+    await expect(verify(edSigned, { publicKey: hex })).resolves.toBeTruthy()
+    await expectCode(verify(edSigned, { secret: hex }), 'ZH_WEBHOOK_SIGNATURE_VERSION_UNSUPPORTED')
+    await expectCode(verify(headers, { publicKey: A }), 'ZH_WEBHOOK_SECRET_INVALID')
   })
 
   it('refuses more signatures than a rotation needs', async () => {
@@ -89,4 +108,41 @@ describe('standard specifics', () => {
       'ZH_WEBHOOK_HEADER_MALFORMED',
     )
   })
+})
+
+describe('interop: standardwebhooks secrets without the whsec_ prefix', () => {
+  // The reference library checks against the real clock: these sign at the current time.
+  const payload = '{"type":"user.created","data":{"id":"u_1"}}'
+  const bare = 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+  const hex64 = 'a3f1c2d4e5b6978812345678abcdef0123456789abcdef0123456789abcdef01'
+  const signedByReference = (secret: string) => {
+    const timestamp = Math.floor(Date.now() / 1000)
+    const signature = new Webhook(secret).sign('msg_ref', new Date(timestamp * 1000), payload)
+    return {
+      'webhook-id': 'msg_ref',
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    }
+  }
+
+  for (const [label, secret] of [
+    ['bare base64', bare],
+    ['64 hex digits', hex64],
+  ] as const) {
+    it(`verifies what the reference signs with a ${label} secret`, async () => {
+      await expect(
+        verifyWebhook({
+          scheme: 'standard',
+          secret,
+          headers: signedByReference(secret),
+          body: Buffer.from(payload),
+        }),
+      ).resolves.toMatchObject({ id: 'msg_ref', scheme: 'standard' })
+    })
+
+    it(`signs what the reference verifies with a ${label} secret`, () => {
+      const headers = signWebhook({ scheme: 'standard', secret, body: payload })
+      expect(new Webhook(secret).verify(payload, headers)).toEqual(JSON.parse(payload))
+    })
+  }
 })

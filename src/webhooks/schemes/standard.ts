@@ -19,9 +19,11 @@ import { MAX_SIGNATURES, checkId } from './shared.js'
 
 /**
  * Standard Webhooks (standardwebhooks.com): `<prefix>-id`, `-timestamp` and `-signature` headers;
- * the signed content is `id.timestamp.body`; `v1,` is HMAC-SHA256 with a `whsec_` secret, `v1a,`
- * Ed25519 with `whsk_`/`whpk_` keys, both base64; several space-separated signatures allow key
- * rotation, and versions this verifier does not know are ignored.
+ * the signed content is `id.timestamp.body`; `v1,` is HMAC-SHA256 with a `whsec_` secret (or its
+ * bare base64, as the reference libraries take it), `v1a,` Ed25519 with `whsk_`/`whpk_` keys, both
+ * base64; several space-separated signatures allow key rotation, and versions this verifier does
+ * not know are ignored. A secret is an HMAC secret unless its prefix says it is a key (`whpk_`,
+ * `whsk_`); `publicKey` takes keys only.
  */
 export function createStandardScheme(name: SchemeName, prefix: string): WebhookScheme {
   return {
