@@ -43,8 +43,11 @@ export interface OverlayBed {
   close(): Promise<void>
 }
 
-/** Builds the bed: service `bench` (#bench), sender may dial, receiver may bind. */
-export async function startOverlayBed(): Promise<OverlayBed> {
+/**
+ * Builds the bed: service `bench` (#bench), sender may dial, receiver may bind. `routerArgs`
+ * go to `zerohook router run` (e.g. `--knock`).
+ */
+export async function startOverlayBed(routerArgs: string[] = []): Promise<OverlayBed> {
   const dir = await mkdtemp(join(tmpdir(), 'zh-bench-overlay-'))
   await initController({ dir, network: 'bench', listen: '127.0.0.1:0' })
   const log = pino({ level: 'silent' })
@@ -79,6 +82,7 @@ export async function startOverlayBed(): Promise<OverlayBed> {
     '127.0.0.1:0',
     '--metrics',
     '127.0.0.1:0',
+    ...routerArgs,
   ])
   const listening = await child.waitFor((l) => l.msg === 'router listening')
   await child.waitFor((l) => l.msg === 'control channel up')

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
 import { Agent, request, type Dispatcher } from 'undici'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
+import { awaitRouterProof } from '../src/sdk/router-proof.js'
 import { createChannel, type Channel } from '../src/wire/index.js'
 import { encodeOverlay } from '../src/wire/overlay.js'
 import { bulk } from './bulk.js'
@@ -150,11 +151,16 @@ function rawChannel(bed: OverlayBed, identity: IdentityFile): Promise<Channel> {
       port: bed.router.port,
       cert: identity.certificate,
       key: identity.key,
-      ca: identity.ca,
-      checkServerIdentity: () => undefined,
+      rejectUnauthorized: false,
     })
     socket.once('error', reject)
-    socket.once('secureConnect', () => resolve(createChannel(socket, { role: 'initiator' })))
+    socket.once('secureConnect', () => {
+      // The router proves who it is first (its serving certificate names nothing).
+      awaitRouterProof(socket, identity, bed.router.id).then(
+        () => resolve(createChannel(socket, { role: 'initiator' })),
+        reject,
+      )
+    })
   })
 }
 

@@ -1,5 +1,6 @@
 import { benchCold } from './cold.js'
 import { benchController } from './controller.js'
+import { benchEdge } from './edge.js'
 import { benchLinks } from './links.js'
 import { benchOverlay } from './overlay.js'
 import { benchRevocation } from './revocation.js'
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<void>> = {
   revocation: benchRevocation,
   overlay: benchOverlay,
   links: benchLinks,
+  edge: benchEdge,
   webhooks: benchWebhooks,
   tunnel: benchTunnel,
 }

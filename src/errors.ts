@@ -516,6 +516,16 @@ const registry = {
     'A quickstart check did not hold; read the step above. Please report it with the output.',
   ],
 
+  // the router's edge as its clients see it: owned by src/router/edge.ts, src/pki/channel-proof.ts, src/sdk/router-proof.ts
+  ZH_ROUTER_UNPROVEN: [
+    502,
+    "The router closed the connection, or went silent, without proving who it is: it refused this identity's certificate (revoked, expired, of another network; a router says nothing to whom it refuses), or the address is not a router of this network. Check the identity with `zerohook status` and the router's address with `zerohook router list`.",
+  ],
+  ZH_ROUTER_PROOF_INVALID: [
+    502,
+    "The server at the router's address gave a proof of identity that does not hold (not a router certificate of this network's CA, another router than the one expected, or a signature over another connection, as a relay in between would forward); check the router's address and that nothing intercepts the connection.",
+  ],
+
   // router links and routing: owned by src/router/links/ and src/controller/routing/
   ZH_ROUTER_LINK_DOWN: [
     503,

@@ -19,6 +19,7 @@ interface RunOptions {
   listen: string
   advertise?: string
   metrics?: string
+  knock?: boolean
   capture?: string
 }
 
@@ -42,6 +43,10 @@ export function routerRunCommand(router: Command): void {
       'serve Prometheus metrics over plain HTTP here (keep it on loopback)',
     )
     .option(
+      '--knock',
+      'answer only connections that open with a valid knock (a token made with the network knock key): to anyone else the port sends nothing',
+    )
+    .option(
       '--capture <file>',
       'debugging: append every relayed byte to FILE (it is end-to-end ciphertext)',
     )
@@ -57,6 +62,7 @@ export function routerRunCommand(router: Command): void {
         listen: opts.listen,
         advertise: opts.advertise,
         metricsListen: opts.metrics,
+        knock: opts.knock,
         tap: capture ? (_direction, chunk) => capture.write(chunk) : undefined,
         // Saved so that a restart starts from the renewed certificate.
         onRenewed: (renewed) => saveIdentity(path, renewed),

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events'
 import type { Logger } from 'pino'
 import type { CertifiedKey } from '../pki/ca.js'
 import { defaultLifetimes, type Lifetimes } from './lifetimes.js'
+import type { KnockKeys } from './knock-keys.js'
 import type { ControllerMetrics } from './metrics.js'
 import type { SigningKey } from './signing-key.js'
 import type { ChangeFeed } from './feed.js'
@@ -17,12 +18,15 @@ export interface ControllerSettings extends Lifetimes {
    * 7 days): certificates past their expiry, enrollment tokens used or expired.
    */
   recordRetention: number
+  /** How often the network's knock key is replaced, seconds (default 1 day; see KnockKeys). */
+  knockRotation: number
 }
 
 export const defaultSettings: ControllerSettings = {
   ...defaultLifetimes,
   enrollTtl: 3 * 3600,
   recordRetention: 7 * 86_400,
+  knockRotation: 86_400,
 }
 
 /** Everything an operation of the controller needs, injected. */
@@ -45,4 +49,6 @@ export interface ControllerContext {
   log: Logger
   settings: ControllerSettings
   metrics?: ControllerMetrics
+  /** The network's knock keys, handed to endpoints and routers (absent in bare test contexts). */
+  knock?: KnockKeys
 }

@@ -15,6 +15,7 @@ import { checkLifetimes } from './lifetimes.js'
 import { createControllerMetrics } from './metrics.js'
 import { networkStatus } from './ops/status.js'
 import { ChangeFeed } from './feed.js'
+import { startKnockKeys } from './knock-keys.js'
 import { getMeta } from './model/meta.js'
 import { loadSharedNetwork } from './model/shared-network.js'
 import { schedulePruning } from './pruning.js'
@@ -132,6 +133,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
     metrics,
   }
   await ctx.feed.start()
+  ctx.knock = await startKnockKeys(db, { rotationS: settings.knockRotation, log })
   metrics.certificates = async () => (await networkStatus(ctx)).certificates
   const app = await buildApi(
     ctx,
@@ -142,6 +144,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
     await app.listen({ host: bind.host, port: bind.port })
   } catch (err) {
     ctx.feed.stop()
+    ctx.knock.stop()
     await db.close()
     throw new ZhError('ZH_CONFIG_INVALID', `cannot listen on ${listen}: ${(err as Error).message}`)
   }
@@ -176,6 +179,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
     close: async () => {
       stopRenewal()
       stopPruning()
+      ctx.knock?.stop()
       ctx.feed.stop()
       await app.close()
       await ctx.replicas.stop(ctx.url)

@@ -13,7 +13,9 @@ import type { IdentityFile } from '../sdk/identity-file.js'
 /** A line of the controller's event stream. */
 export type ControlLine =
   /** `seq`: the last change the controller had delivered when the stream opened. */
-  | { type: 'hello'; routerId: string; revoked: string[]; seq?: number }
+  | { type: 'hello'; routerId: string; revoked: string[]; knock?: string[]; seq?: number }
+  /** The network's knock key was rotated: the keys now, current first. */
+  | { type: 'knock'; keys: string[] }
   | ({ type: 'change'; seq?: number } & ChangeEvent)
   | { type: 'heartbeat'; at: number }
   | RoutesLine

@@ -17,7 +17,7 @@ export interface RouterIdentityEvents {
  *
  * @example
  * const identity = new RouterIdentity(await loadIdentity('identity.json'))
- * identity.on('renewed', (next) => server.setSecureContext(edgeTls(next)))
+ * identity.on('renewed', () => links.renewed())
  * identity.replace(await renewIdentity(identity.current))
  */
 export class RouterIdentity extends EventEmitter<RouterIdentityEvents> {
@@ -51,6 +51,14 @@ export class RouterIdentity extends EventEmitter<RouterIdentityEvents> {
   }
 
   /**
+   * Takes the network's knock keys the controller pushed: connections opened from now on knock
+   * with them, and they are saved with the next renewal. Not a renewal: nothing is re-made.
+   */
+  setKnock(keys: readonly string[]): void {
+    this.file = { ...this.file, knock: [...keys] }
+  }
+
+  /**
    * Takes a renewed identity. It must name the same router of the same network: anything else
    * is a bug upstream, and swapping who we are under running connections would be worse.
    */
@@ -62,7 +70,8 @@ export class RouterIdentity extends EventEmitter<RouterIdentityEvents> {
       (cert.principal?.id ?? next.id) === this.routerId
     if (!same)
       throw new ZhError('ZH_CERT_RENEWAL_FAILED', 'the renewed certificate names another router')
-    this.file = next
+    // A renewal from an older controller brings no knock keys: keep the ones pushed.
+    this.file = next.knock || !this.file.knock ? next : { ...next, knock: this.file.knock }
     this.cert = cert
     this.emit('renewed', next)
   }

@@ -59,7 +59,7 @@ export function createRouterMetrics(certificate?: {
     }),
     connectionsRefused: new Counter({
       name: 'zh_router_connections_refused_total',
-      help: 'Connections refused, by reason: certificate, no-certificate, revoked, router (a router that may not link), handshake-timeout or handshake',
+      help: 'Connections refused, by reason: certificate, no-certificate, revoked, router (a router that may not link), handshake-timeout, handshake; with --knock: knock (a bad or stale one), knock-replayed, knock-timeout',
       labelNames: ['reason'],
       registers,
     }),

@@ -4,11 +4,13 @@ import pino, { type Logger } from 'pino'
 import type { ControllerSettings } from '../controller/context.js'
 import { startTestController, type TestController } from '../controller/controller.test-util.js'
 import { createRouter } from '../controller/ops/routers.js'
-import { checkServerPrincipal } from '../pki/verify.js'
+import type { VerifiedCertificate } from '../pki/verify.js'
 import { enrollWithToken } from '../sdk/enroll.js'
 import { createIdentity } from '../controller/ops/identities.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
 import { ControllerClient } from '../sdk/controller-client.js'
+import { dialRouter } from '../sdk/router-dial.js'
+import { awaitRouterProof } from '../sdk/router-proof.js'
 import type { GrantsResponse } from '../controller/ops/grants.js'
 import { createChannel, type Channel } from '../wire/index.js'
 import type { EdgeLimits } from './edge.js'
@@ -34,6 +36,8 @@ export async function startRouterBed(
     settings?: Partial<ControllerSettings>
     log?: Logger
     onRenewed?: (identity: IdentityFile) => void
+    /** Run the router with `--knock`. */
+    knock?: boolean
   } = {},
 ): Promise<RouterBed> {
   const c = await startTestController({ network: 'bed', settings: opts.settings })
@@ -43,6 +47,7 @@ export async function startRouterBed(
     identity,
     listen: '127.0.0.1:0',
     limits: opts.limits,
+    knock: opts.knock,
     onRenewed: opts.onRenewed,
     log: opts.log ?? pino({ level: 'silent' }),
   })
@@ -60,28 +65,49 @@ export async function startRouterBed(
   }
 }
 
-/** An endpoint's mTLS connection to the router, once the client side of the handshake is done. */
-export function tlsLink(bed: RouterBed, identity: IdentityFile): Promise<tls.TLSSocket> {
+/** The router certificate each connection of `routerConnect` was proved with. */
+const proved = new WeakMap<tls.TLSSocket, VerifiedCertificate>()
+
+/**
+ * A mutual TLS connection to a router's edge as `identity` (knocking first with `opts.knock`),
+ * once the router proved it is router `routerId` of the network. It flows once a reader (a channel, a probe) listens.
+ */
+export function routerConnect(
+  port: number,
+  identity: IdentityFile,
+  routerId: string,
+  opts: { knock?: readonly string[] } = {},
+): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port: bed.router.port,
+    const options = {
       cert: identity.certificate,
       key: identity.key,
-      ca: identity.ca,
-      minVersion: 'TLSv1.3',
-      checkServerIdentity: checkServerPrincipal({
-        network: identity.network,
-        kind: 'router',
-        id: bed.routerId,
-      }),
-    })
+      minVersion: 'TLSv1.3' as const,
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    }
+    const socket = dialRouter({ host: '127.0.0.1', port }, options, opts.knock)
     socket.once('error', reject)
     socket.once('secureConnect', () => {
-      socket.off('error', reject)
-      resolve(socket)
+      awaitRouterProof(socket, identity, routerId).then(
+        (cert) => {
+          socket.off('error', reject)
+          proved.set(socket, cert)
+          resolve(socket)
+        },
+        (err: Error) => {
+          socket.destroy()
+          reject(err)
+        },
+      )
     })
   })
+}
+
+/** An endpoint's connection to the bed's router, once the router proved who it is. */
+export function tlsLink(bed: RouterBed, identity: IdentityFile): Promise<tls.TLSSocket> {
+  // Knocking first, as the SDK does with the keys it has (a router without --knock takes it).
+  return routerConnect(bed.router.port, identity, bed.routerId, { knock: identity.knock })
 }
 
 /** An endpoint's raw wire channel to the router (no SDK), for probing the router itself. */
@@ -109,7 +135,9 @@ export function capturingLog(): { log: Logger; lines: Record<string, unknown>[] 
   return { log, lines }
 }
 
-/** SHA-256 fingerprint of the certificate the other end of a TLS socket presented. */
-export function peerFingerprint(socket: tls.TLSSocket): string {
-  return createHash('sha256').update(socket.getPeerCertificate().raw).digest('hex')
+/** SHA-256 fingerprint of the router certificate the router proved on a `routerConnect` socket. */
+export function routerFingerprint(socket: tls.TLSSocket): string {
+  const cert = proved.get(socket)
+  if (!cert) throw new Error('not a connection made with routerConnect')
+  return cert.fingerprint
 }

@@ -4,10 +4,12 @@ import type { Logger } from 'pino'
 import { publicKeyFromJwk } from '../controller/signing-key.js'
 import { parseHostPort } from '../controller/layout.js'
 import { ZhError } from '../errors.js'
+import { createOpaqueCertificate } from '../pki/opaque.js'
 import type { IdentityFile } from '../sdk/identity-file.js'
 import { assertNotExpired } from '../sdk/renewal.js'
 import { startControlClient } from './control.js'
 import { createEdgeServer, defaultEdgeLimits, type EdgeLimits } from './edge.js'
+import { createEdgeGate } from './knock-gate.js'
 import { closeExpired } from './expiry.js'
 import { RouterIdentity } from './identity.js'
 import { liveReport } from './live.js'
@@ -16,6 +18,7 @@ import { Registry, type Session } from './registry.js'
 import { resetLegs, type RelayTap } from './relay.js'
 import { startRenewal } from './renewal.js'
 import type { Channel } from '../wire/index.js'
+import { knockKeys } from '../wire/knock.js'
 import { encodeOverlay, MAX_DRAINING_IDS } from '../wire/overlay.js'
 import { applyChange, dropTerminator } from './revocation.js'
 import { startSession } from './sessions.js'
@@ -38,6 +41,11 @@ export interface RouterOptions {
   limits?: Partial<EdgeLimits>
   /** Sees every relayed chunk (byte counters, and tests proving routers are blind). */
   tap?: RelayTap
+  /**
+   * Take only connections that open with a valid, fresh, unseen knock (`router run --knock`):
+   * everything else gets not one byte. Without it, a knock is taken but not required.
+   */
+  knock?: boolean
   /** Called with each renewed identity (new certificate and key): save it to its file. */
   onRenewed?: (identity: IdentityFile) => Promise<void> | void
   log: Logger
@@ -143,19 +151,34 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       dialer: Parameters<typeof openHostLeg>[2],
     ) => openHostLeg(route, claims, dialer, 0),
   }
+  const limits = { ...defaultEdgeLimits, ...opts.limits }
   const edge = createEdgeServer(self, {
-    limits: { ...defaultEdgeLimits, ...opts.limits },
+    serving: await createOpaqueCertificate(),
+    limits,
     isRevoked,
     onPeer: (peer) => startSession(peer, deps),
-    onRouter: (socket, peer) => links.accept(socket, peer),
+    routers: links,
     onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
     log,
   })
-  await new Promise<void>((resolve, reject) => {
-    edge.once('error', reject)
-    edge.listen(bind.port, bind.host, () => resolve())
+  // The listening socket: connections reach the edge through it, knocking first with --knock.
+  const knockKeysNow = () => knockKeys(self.current.knock)
+  if (opts.knock && knockKeysNow().length === 0)
+    log.warn(
+      '--knock: no knock key yet; every connection is refused until the controller sends one',
+    )
+  const gate = createEdgeGate(edge, {
+    required: opts.knock ?? false,
+    keys: knockKeysNow,
+    timeoutMs: opts.knock ? limits.knockTimeoutMs : limits.handshakeTimeoutMs,
+    maxConnections: limits.maxConnections,
+    onRefused: (reason) => metrics.connectionsRefused.inc({ reason }),
   })
-  const port = (edge.address() as AddressInfo).port
+  await new Promise<void>((resolve, reject) => {
+    gate.once('error', reject)
+    gate.listen(bind.port, bind.host, () => resolve())
+  })
+  const port = (gate.address() as AddressInfo).port
   const advertised = opts.advertise ? parseHostPort(opts.advertise) : { host: bind.host, port }
   if (!advertised)
     throw new ZhError('ZH_CONFIG_INVALID', `--advertise ${opts.advertise}: expected HOST:PORT`)
@@ -180,7 +203,10 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       if (line.type === 'routes') {
         table.routes = line.routes
         links.setPeers(line.peers)
+      } else if (line.type === 'knock') {
+        self.setKnock(line.keys)
       } else if (line.type === 'hello') {
+        if (line.knock) self.setKnock(line.knock)
         for (const fp of line.revoked) revoked.add(fp)
         applyChange(
           { lost: [], lostRouterAccess: [], revoked: [] },
@@ -251,13 +277,23 @@ export async function startRouter(opts: RouterOptions): Promise<RunningRouter> {
       links.close()
       control.close()
       for (const s of registry.sessions) s.channel.close('ZH_ROUTER_SHUTTING_DOWN')
-      await new Promise<void>((resolve) => edge.close(() => resolve()))
+      // The edge never listened: closing it only lets go of its renewal listener.
+      edge.close(() => undefined)
+      await new Promise<void>((resolve) => gate.close(() => resolve()))
       const m = metricsServer
       if (m) await new Promise<void>((resolve) => m.close(() => resolve()))
     })())
   const { serial, notAfter } = self.certificate
   log.info(
-    { address, port, router: routerId, metricsPort, serial, notAfter: notAfter.toISOString() },
+    {
+      address,
+      port,
+      router: routerId,
+      metricsPort,
+      serial,
+      notAfter: notAfter.toISOString(),
+      knock: opts.knock ?? false,
+    },
     'router listening',
   )
   return {

@@ -12,7 +12,7 @@ import { verifyCertificate } from '../pki/verify.js'
 import { requestJson, type ClientTls } from './controller-client.js'
 import { isUnreachable } from './controller-pool.js'
 import { orderControllers } from './controller-urls.js'
-import type { IdentityFile } from './identity-file.js'
+import { knockOf, type IdentityFile } from './identity-file.js'
 
 /**
  * Enrolls with a one-time token: fetches the CA bundle and checks it against the token's
@@ -104,6 +104,7 @@ async function enrollAt(
     key: keyPem,
     ca: r.ca,
     grantKey: r.grantKey,
+    ...knockOf(r),
   }
 }
 

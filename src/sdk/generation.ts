@@ -54,7 +54,12 @@ export class Generation {
       const existing = this.links.get(r.id)
       if (existing && existing.router.address === r.address) continue
       existing?.close()
-      const link = new RouterLink(r, () => this.identity, this.hooks.log)
+      const link = new RouterLink(
+        r,
+        () => this.identity,
+        this.hooks.log,
+        () => this.grants.current?.knock ?? this.identity.knock,
+      )
       link.on('circuit', (pending) => this.hooks.onCircuit(pending, this, link))
       // The router's link that carries these circuits is going away (it renewed).
       link.on('draining', (circuits) => {

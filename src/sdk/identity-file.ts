@@ -24,6 +24,11 @@ export interface IdentityFile {
   ca: string
   /** The controller's public key for tokens and grants. */
   grantKey: JWK
+  /**
+   * The network's knock keys as of enrollment or the last renewal (base64url, current first):
+   * what connections to routers open with (`router run --knock`). Fresher ones come with grants.
+   */
+  knock?: string[]
 }
 
 const MAX_FILE = 256 * 1024
@@ -74,7 +79,22 @@ export function parseIdentity(text: string, source = 'identity'): IdentityFile {
   if (typeof data.grantKey !== 'object' || data.grantKey === null)
     throw new ZhError('ZH_FILE_INVALID', `${source}: missing "grantKey"`)
   if (data.controllers !== undefined) checkControllers(data.controllers, source)
+  if (
+    data.knock !== undefined &&
+    (!Array.isArray(data.knock) ||
+      data.knock.length > 2 ||
+      data.knock.some((k) => typeof k !== 'string' || k.length > 64))
+  )
+    throw new ZhError('ZH_FILE_INVALID', `${source}: "knock" must be a list of at most 2 keys`)
   return data as unknown as IdentityFile
+}
+
+/** The knock keys of a controller's answer, when it has some (an older one sends none). */
+export function knockOf(r: { knock?: unknown }): { knock?: string[] } {
+  const keys = Array.isArray(r.knock)
+    ? r.knock.filter((k): k is string => typeof k === 'string' && k.length <= 64)
+    : []
+  return keys.length > 0 ? { knock: keys.slice(0, 2) } : {}
 }
 
 function checkControllers(value: unknown, source: string): void {

@@ -3,7 +3,7 @@ import { ZhError } from '../errors.js'
 import { renewalDue } from '../pki/validity.js'
 import { ControllerClient } from './controller-client.js'
 import { withKnownControllers } from './controller-pool.js'
-import type { IdentityFile } from './identity-file.js'
+import { knockOf, type IdentityFile } from './identity-file.js'
 
 /** When to renew: two thirds into the certificate's validity (ms from now, at least 1 s). */
 export function renewalDelay(certificatePem: string, now = Date.now()): number {
@@ -43,10 +43,15 @@ export async function renewIdentity(identity: IdentityFile): Promise<IdentityFil
   // Loaded here, not with the SDK: building a CSR needs @peculiar/x509, a fifth of a second.
   const { createKeyAndCsr } = await import('../pki/csr.js')
   const { keyPem, csrPem } = await createKeyAndCsr({ commonName: identity.id })
-  const r = await new ControllerClient(identity).call<{ certificate: string }>(
+  const r = await new ControllerClient(identity).call<{ certificate: string; knock?: unknown }>(
     'POST',
     '/v1/current-identity/renew',
     { csr: csrPem },
   )
-  return withKnownControllers({ ...identity, certificate: r.certificate, key: keyPem })
+  return withKnownControllers({
+    ...identity,
+    certificate: r.certificate,
+    key: keyPem,
+    ...knockOf(r),
+  })
 }

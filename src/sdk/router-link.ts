@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events'
-import tls from 'node:tls'
+import type tls from 'node:tls'
 import type { SdkLog } from './log.js'
 import { parseHostPort } from '../controller/layout.js'
 import { ZhError, isZhCode } from '../errors.js'
-import { checkServerPrincipal } from '../pki/verify.js'
 import {
   createChannel,
   type Channel,
@@ -13,6 +12,8 @@ import {
 import { decodeRouterMessageIfKnown, encodeOverlay, type RouterMessage } from '../wire/overlay.js'
 import { clientContext } from './client-context.js'
 import type { IdentityFile } from './identity-file.js'
+import { dialRouter } from './router-dial.js'
+import { awaitRouterProof } from './router-proof.js'
 
 const BACKOFF_MIN = 200
 const BACKOFF_MAX = 15_000
@@ -38,9 +39,9 @@ interface LinkEvents {
 }
 
 /**
- * One endpoint's connection to one router: mutual TLS 1.3 (the router must present a
- * certificate of our network naming exactly this router), a wire channel over it, and reconnects
- * with jittered exponential backoff until closed.
+ * One endpoint's connection to one router: mutual TLS 1.3 (the router must prove, inside the
+ * channel, that it holds the key of a certificate of our network naming exactly this router),
+ * a wire channel over it, and reconnects with jittered exponential backoff until closed.
  */
 export class RouterLink extends EventEmitter<LinkEvents> {
   private channel: Channel | undefined
@@ -59,6 +60,8 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     readonly router: RouterInfo,
     private identity: () => IdentityFile,
     private readonly log: SdkLog,
+    /** The network's knock keys now (fresher with each grants fetch than the identity file's). */
+    private readonly knock: () => readonly string[] | undefined = () => identity().knock,
   ) {
     super()
   }
@@ -157,19 +160,17 @@ export class RouterLink extends EventEmitter<LinkEvents> {
     const target = this.router.address ? parseHostPort(this.router.address) : undefined
     if (!target) return this.retry()
     const identity = this.identity()
-    const socket = tls.connect({
-      host: target.host,
-      port: target.port,
+    const options: tls.ConnectionOptions = {
       // The identity's one client context, shared with its end-to-end dials: building one
       // parses the key and certificates, milliseconds a cold sender would pay twice.
       secureContext: clientContext(identity),
       minVersion: 'TLSv1.3',
-      checkServerIdentity: checkServerPrincipal({
-        network: identity.network,
-        kind: 'router',
-        id: this.router.id,
-      }),
-    })
+      // The router serves a certificate that names nothing: it proves who it is inside the
+      // channel (awaitRouterProof), before anything of ours is sent.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    }
+    const socket = dialRouter(target, options, this.knock())
     socket.once('error', (err: Error) => {
       this.log.debug({ router: this.router.name, err: err.message }, 'router connection failed')
     })
@@ -181,26 +182,45 @@ export class RouterLink extends EventEmitter<LinkEvents> {
       if (!linked) this.retry()
     })
     socket.once('secureConnect', () => {
-      linked = true
-      const channel = createChannel(socket, { role: 'initiator' })
-      this.channel = channel
-      channel.on('message', (bytes) => this.onMessage(bytes))
-      channel.on('circuit', (pending) => this.emit('circuit', pending))
-      channel.on('close', (err) => {
-        this.channel = undefined
-        for (const [id, queue] of this.waiting) {
-          this.waiting.delete(id)
-          for (const waiter of queue)
-            waiter({ t: 'bind-failed', id, code: err?.code ?? 'ZH_WIRE_CHANNEL_CLOSED' })
-        }
-        this.log.info({ router: this.router.name, code: err?.code }, 'router link down')
-        this.emit('down')
-        this.retry()
-      })
-      this.attempt = 0
-      this.log.info({ router: this.router.name }, 'router link up')
-      this.emit('up')
+      awaitRouterProof(socket, identity, this.router.id).then(
+        () => this.linked(socket, () => (linked = true)),
+        (err: ZhError) => {
+          // A proof that does not hold is an impostor or a wrong address: worth a warning. No
+          // proof at all is also what a router that refused our certificate sends (nothing),
+          // as a revoked identity sees at every reconnect: not worth one each time.
+          const level = err.code === 'ZH_ROUTER_PROOF_INVALID' ? 'warn' : 'debug'
+          this.log[level](
+            { router: this.router.name, code: err.code, err: err.message },
+            'router refused: it did not prove its identity',
+          )
+          socket.destroy()
+        },
+      )
     })
+  }
+
+  /** The router proved itself: the wire channel over its connection. */
+  private linked(socket: tls.TLSSocket, mark: () => void): void {
+    if (this.closed || socket.destroyed) return void socket.destroy()
+    mark()
+    const channel = createChannel(socket, { role: 'initiator' })
+    this.channel = channel
+    channel.on('message', (bytes) => this.onMessage(bytes))
+    channel.on('circuit', (pending) => this.emit('circuit', pending))
+    channel.on('close', (err) => {
+      this.channel = undefined
+      for (const [id, queue] of this.waiting) {
+        this.waiting.delete(id)
+        for (const waiter of queue)
+          waiter({ t: 'bind-failed', id, code: err?.code ?? 'ZH_WIRE_CHANNEL_CLOSED' })
+      }
+      this.log.info({ router: this.router.name, code: err?.code }, 'router link down')
+      this.emit('down')
+      this.retry()
+    })
+    this.attempt = 0
+    this.log.info({ router: this.router.name }, 'router link up')
+    this.emit('up')
   }
 
   private onMessage(bytes: Uint8Array): void {

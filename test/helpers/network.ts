@@ -18,8 +18,8 @@ export interface TestNetwork {
   ): Promise<unknown>
   /** Creates and enrolls an identity, returning its identity file path and contents. */
   identity(name: string, attrs: string[]): Promise<{ file: string; identity: IdentityFile }>
-  /** Starts another router process. */
-  addRouter(name: string): Promise<Daemon>
+  /** Starts another router process (`flags`: more `router run` flags, e.g. `--knock`). */
+  addRouter(name: string, flags?: string[]): Promise<Daemon>
   cleanup(): Promise<void>
 }
 
@@ -76,7 +76,7 @@ export async function startNetwork(
       if (r.code !== 0) throw new Error(r.stderr)
       return { file, identity: await loadIdentity(file) }
     },
-    addRouter: async (name) => {
+    addRouter: async (name, flags = []) => {
       const token = join(dir, `${name}.jwt`)
       await admin('router', 'create', name, '--out', token)
       const router = startDaemon([
@@ -90,6 +90,7 @@ export async function startNetwork(
         '127.0.0.1:0',
         '--capture',
         join(dir, `${name}.capture`),
+        ...flags,
       ])
       await router.waitFor((l) => l.msg === 'control channel up')
       net.routers.push(router)

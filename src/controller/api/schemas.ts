@@ -174,6 +174,7 @@ export const enrollResult = {
     certificate: { type: 'string' },
     ca: { type: 'string' },
     grantKey: jwk,
+    knock: { type: 'array', items: { type: 'string' }, maxItems: 2 },
   },
   required: [
     'id',
@@ -251,6 +252,7 @@ export const grantsResponse = {
         },
       },
     },
+    knock: { type: 'array', items: { type: 'string' }, maxItems: 2 },
   },
   required: ['identity', 'grants', 'services', 'routers'],
 } as const

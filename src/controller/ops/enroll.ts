@@ -22,6 +22,8 @@ export interface EnrollResult {
   certificate: string
   ca: string
   grantKey: JWK
+  /** The network's knock keys, current first (see KnockKeys). */
+  knock?: string[]
 }
 
 /**
@@ -67,6 +69,7 @@ export async function enroll(
     certificate: cert.certPem,
     ca: ctx.ca.certPem,
     grantKey: ctx.signingKey.publicJwk,
+    ...(ctx.knock ? { knock: ctx.knock.keys() } : {}),
   }
 }
 
@@ -99,7 +102,7 @@ export async function renew(
   ctx: ControllerContext,
   principal: { id: string; kind: 'identity' | 'router'; identity?: { kind: string } },
   csr: string,
-): Promise<{ certificate: string; notAfter: string }> {
+): Promise<{ certificate: string; notAfter: string; knock?: string[] }> {
   const { publicKeyPem } = await parseCsr(csr, { commonName: principal.id })
   const cert = await issueCertificate({
     ca: ctx.ca,
@@ -119,5 +122,9 @@ export async function renew(
     await recordRenewal(tx, principal.id)
   })
   ctx.log.info({ principal: principal.id, serial: cert.serial }, 'certificate renewed')
-  return { certificate: cert.certPem, notAfter: cert.notAfter.toISOString() }
+  return {
+    certificate: cert.certPem,
+    notAfter: cert.notAfter.toISOString(),
+    ...(ctx.knock ? { knock: ctx.knock.keys() } : {}),
+  }
 }

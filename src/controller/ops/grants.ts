@@ -19,6 +19,8 @@ export interface GrantsResponse {
   services: { id: string; name: string; attributes: readonly string[]; actions: Action[] }[]
   /** Routers the identity may use; `address` is where each accepts endpoints (null until it reported). */
   routers: { id: string; name: string; address: string | null }[]
+  /** The network's knock keys, current first: what the routers' connections open with. */
+  knock?: string[]
 }
 
 /**
@@ -81,5 +83,6 @@ export async function grantsFor(
     grants,
     services: [...services.values()],
     routers,
+    ...(ctx.knock ? { knock: ctx.knock.keys() } : {}),
   }
 }

@@ -19,7 +19,7 @@ export interface LinkBed {
 
 /** Starts the bed; resolves once the two routers are linked both ways. */
 export async function startLinkBed(
-  opts: { settings?: Partial<ControllerSettings> } = {},
+  opts: { settings?: Partial<ControllerSettings>; knock?: boolean } = {},
 ): Promise<LinkBed> {
   const c = await startTestController({ network: 'links', settings: opts.settings })
   const endpoint = async (name: string, attributes: string[]) =>
@@ -31,6 +31,7 @@ export async function startLinkBed(
     const router = await startRouter({
       identity,
       listen: '127.0.0.1:0',
+      knock: opts.knock,
       log: pino({ level: 'silent' }),
     })
     await router.controlReady

@@ -8,13 +8,12 @@ import { removeIdentity } from '../../controller/ops/identities.js'
 import { createServicePolicy, removeServicePolicy } from '../../controller/ops/policies.js'
 import { ZhError } from '../../errors.js'
 import { codeOf } from '../../errors.test-util.js'
-import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
 import { createChannel, type Channel } from '../../wire/index.js'
 import { encodeOverlay } from '../../wire/overlay.js'
 import { createRouterMetrics } from '../metrics.js'
 import { Registry } from '../registry.js'
-import { rawLink } from '../router.test-util.js'
+import { rawLink, routerConnect } from '../router.test-util.js'
 import { addService, dial, echo, grantFor, host, until } from '../traffic.test-util.js'
 import { openHostLeg } from './forward.js'
 import type { LinkManager } from './links.js'
@@ -24,36 +23,16 @@ import { encodeLink, MAX_HOPS, type ForwardMeta } from './messages.js'
 const fingerprintOf = (identity: IdentityFile) =>
   createHash('sha256').update(new X509Certificate(identity.certificate).raw).digest('hex')
 
-/** A raw TLS connection to `port` with a router's certificate, as a link dialer would make. */
+/**
+ * A raw TLS connection to `port` with a router's certificate, as a link dialer would make, once
+ * the server proved it is router `serverId`; 'refused' when it did not.
+ */
 function routerSocket(
   port: number,
   as: IdentityFile,
   serverId: string,
 ): Promise<tls.TLSSocket | 'refused'> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host: '127.0.0.1',
-      port,
-      cert: as.certificate,
-      key: as.key,
-      ca: as.ca,
-      minVersion: 'TLSv1.3',
-      checkServerIdentity: checkServerPrincipal({
-        network: as.network,
-        kind: 'router',
-        id: serverId,
-      }),
-    })
-    socket.once('error', () => resolve('refused'))
-    // TLS 1.3: the client is done before the server checked its certificate; give it a moment.
-    socket.once('secureConnect', () => {
-      const t = setTimeout(() => resolve(socket), 300)
-      socket.once('close', () => {
-        clearTimeout(t)
-        resolve('refused')
-      })
-    })
-  })
+  return routerConnect(port, as, serverId).catch(() => 'refused' as const)
 }
 
 describe('router links: forwarding and who may open a link', { timeout: 90_000 }, () => {

@@ -1,9 +1,9 @@
 import tls from 'node:tls'
 import type { Logger } from 'pino'
 import { parseHostPort } from '../../controller/layout.js'
-import { fingerprint, inspectCertificate } from '../../pki/inspect.js'
-import { checkServerPrincipal } from '../../pki/verify.js'
 import type { IdentityFile } from '../../sdk/identity-file.js'
+import { dialRouter } from '../../sdk/router-dial.js'
+import { awaitRouterProof } from '../../sdk/router-proof.js'
 import type { Channel, PendingCircuit } from '../../wire/index.js'
 import type { EdgeRouter } from '../edge.js'
 import type { RouterMetrics } from '../metrics.js'
@@ -26,14 +26,15 @@ interface Dialer {
 
 /**
  * The router's links to the other routers. For each pair exactly one side dials: the router
- * with the smaller id, with mutual TLS 1.3 and its router certificate, checking the server names
- * that very router; the other side accepts the connection on its edge (see edge.ts). A link
+ * with the smaller id, with mutual TLS 1.3 and its router certificate, checking that the server
+ * proves (inside the channel) it is that very router; the other side accepts the connection on
+ * its edge (see edge.ts). A link
  * reconnects with backoff while the controller lists the peer, and measures its RTT.
  *
  * A new link to a peer that already has one replaces it without dropping a circuit: the old one
  * drains. That is how a renewed certificate reaches the links: the dialing side dials again with
  * it, and an accepting side that renewed asks its dialer to (a `redial` message), since only a
- * new handshake shows the new certificate.
+ * new connection proves the new certificate.
  *
  * @example
  * const links = new LinkManager(() => identity.current, routerId, { log, metrics, isRevoked, onCircuit, onChange })
@@ -133,19 +134,21 @@ export class LinkManager {
   }
 
   /**
-   * A router connected to our edge with a verified, unrevoked router certificate. Only a peer
-   * the controller lists, and one that is the dialing side of the pair, becomes a link.
+   * A router connected to our edge with a verified, unrevoked router certificate: true when it
+   * may link. Only a peer the controller lists, and one that is the dialing side of the pair,
+   * becomes a link.
    */
-  accept(socket: tls.TLSSocket, peer: EdgeRouter): boolean {
-    if (this.closed || !this.peers.has(peer.id) || !(peer.id < this.routerId)) return false
-    const link = this.up(socket, peer.id, peer, 'acceptor')
-    // A handshake that began before our renewal swapped the edge's certificate finished with
-    // the old one, and the redial request of that renewal went to the links before this one:
-    // ask again, or this link would carry the old certificate until it expires.
-    const presented = socket.getX509Certificate()?.raw
-    if (presented && fingerprint(presented) !== fingerprint(this.identity().certificate))
-      link.channel.send(encodeLink({ t: 'redial' }))
-    return true
+  accepts(peer: EdgeRouter): boolean {
+    return !this.closed && this.peers.has(peer.id) && peer.id < this.routerId
+  }
+
+  /**
+   * Runs a link over a connection `accepts` let in. The edge proved us to the dialer with our
+   * current certificate in this same turn of the event loop, so a renewal either came before
+   * (and the proof has the new certificate) or comes after (and asks this link to redial too).
+   */
+  accept(socket: tls.TLSSocket, peer: EdgeRouter): void {
+    this.up(socket, peer.id, peer, 'acceptor')
   }
 
   /** Live links as the status reports them: peer → RTT ms (0.1 ms resolution). */
@@ -202,48 +205,55 @@ export class LinkManager {
     }
     // Read at every dial: a renewed certificate is used from the next handshake on.
     const identity = this.identity()
-    const socket = tls.connect({
-      host: hp.host,
-      port: hp.port,
+    const options: tls.ConnectionOptions = {
       cert: identity.certificate,
       key: identity.key,
-      ca: identity.ca,
       minVersion: 'TLSv1.3',
-      rejectUnauthorized: true,
-      // Our own principal check: the server must be exactly this router of our network.
-      checkServerIdentity: checkServerPrincipal({
-        network: identity.network,
-        kind: 'router',
-        id,
-      }),
-    })
+      // The peer serves a certificate that names nothing: it proves inside the channel that it
+      // is exactly this router of our network (awaitRouterProof).
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    }
+    const socket = dialRouter(hp, options, identity.knock)
     d.connecting = socket
     socket.setTimeout(HANDSHAKE_MS, () => socket.destroy(new Error('link handshake timed out')))
-    const failed = (err: Error) => {
+    const failed = (err: Error & { code?: string }) => {
       if (d.connecting !== socket) return // superseded by a newer dial
       d.connecting = undefined
-      this.opts.log.debug({ peer: id, err: err.message }, 'router link dial failed')
+      // A proof that does not hold is worth a warning: a wrong address, or an impostor. No proof
+      // is also how a peer refuses us, as it does until the controller lists us to it.
+      this.opts.log[err.code === 'ZH_ROUTER_PROOF_INVALID' ? 'warn' : 'debug'](
+        { peer: id, code: err.code, err: err.message },
+        'router link dial failed',
+      )
       this.retry(id, d)
     }
     socket.once('error', failed)
     socket.once('secureConnect', () => {
-      socket.off('error', failed)
-      if (d.connecting !== socket || this.closed) return void socket.destroy()
-      d.connecting = undefined
-      socket.setTimeout(0)
-      const cert = inspectCertificate(socket.getPeerCertificate().raw)
-      if (this.opts.isRevoked(cert.fingerprint)) {
-        socket.destroy()
-        return this.retry(id, d)
-      }
-      d.attempt = 0
-      const peer = { fingerprint: cert.fingerprint, notAfter: cert.notAfter.getTime() }
-      const link = this.up(socket, id, peer, 'initiator')
-      // Dial again only when no other link to the peer is left (a drained link just went).
-      link.channel.once('close', () => {
-        if (!d.connecting && !this.linksTo(id).some((l) => l.state !== 'draining'))
-          this.retry(id, d)
-      })
+      awaitRouterProof(socket, identity, id, HANDSHAKE_MS).then(
+        (cert) => {
+          socket.off('error', failed)
+          if (d.connecting !== socket || this.closed) return void socket.destroy()
+          d.connecting = undefined
+          socket.setTimeout(0)
+          if (this.opts.isRevoked(cert.fingerprint)) {
+            socket.destroy()
+            return this.retry(id, d)
+          }
+          d.attempt = 0
+          const peer = { fingerprint: cert.fingerprint, notAfter: cert.notAfter.getTime() }
+          const link = this.up(socket, id, peer, 'initiator')
+          // Dial again only when no other link to the peer is left (a drained link just went).
+          link.channel.once('close', () => {
+            if (!d.connecting && !this.linksTo(id).some((l) => l.state !== 'draining'))
+              this.retry(id, d)
+          })
+        },
+        (err: Error) => {
+          socket.destroy()
+          failed(err)
+        },
+      )
     })
   }
 

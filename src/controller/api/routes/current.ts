@@ -27,7 +27,11 @@ export function currentRoutes(app: FastifyInstance, ctx: ControllerContext): voi
     body: renewBody,
     response: {
       type: 'object',
-      properties: { certificate: { type: 'string' }, notAfter: { type: 'string' } },
+      properties: {
+        certificate: { type: 'string' },
+        notAfter: { type: 'string' },
+        knock: { type: 'array', items: { type: 'string' }, maxItems: 2 },
+      },
       required: ['certificate', 'notAfter'],
     },
     handler: ({ principal, body }) => renew(ctx, principal!, body.csr as string),

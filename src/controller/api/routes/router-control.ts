@@ -23,9 +23,10 @@ const STATUS_BODY_LIMIT = 1024 * 1024
 /**
  * The routers' control channel: each router holds `GET /v1/router/events` open (mTLS, router
  * certificate) and receives NDJSON lines: first a `hello` with every unexpired revoked
- * certificate, then a `change` for every ChangeEvent, as it happens, and a `routes` line (its
- * link peers and routing table) whenever that changes. Routers report their links, terminators
- * and load with `POST /v1/router/status`.
+ * certificate and the network's knock keys, then a `change` for every ChangeEvent, as it
+ * happens, a `knock` line at each knock key rotation, and a `routes` line (its link peers and
+ * routing table) whenever that changes. Routers report their links, terminators and load with
+ * `POST /v1/router/status`.
  */
 export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext): void {
   const tags = ['router control']
@@ -170,8 +171,12 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
         routerId: principal!.id,
         revoked,
         grantKey: ctx.signingKey.publicJwk,
+        ...(ctx.knock ? { knock: ctx.knock.keys() } : {}),
         seq,
       })
+      // A new knock key reaches the router at once (it accepts the previous one meanwhile).
+      const onKnock = (keys: string[]) => send({ type: 'knock', keys })
+      ctx.knock?.on('rotated', onKnock)
       // What a reconnecting router missed, then what came while we read, then the live feed.
       let sent = since ?? seq
       live = (event) => {
@@ -194,6 +199,7 @@ export function routerControlRoutes(app: FastifyInstance, ctx: ControllerContext
         clearInterval(heartbeat)
         ctx.events.off('change', onChange)
         routing.off('routes', onRoutes)
+        ctx.knock?.off('rotated', onKnock)
         if (routing.offline(principal!.id))
           presence
             .gone(principal!.id)
