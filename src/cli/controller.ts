@@ -141,6 +141,15 @@ export function controllerCommands(program: Command): void {
       'the store key of a shared store (default $ZEROHOOK_STORE_KEY, else DIR/store.key)',
     )
     .option(
+      '--knock-rotation <seconds>',
+      "how often the network's knock key is replaced (default 86400; at least the grant lifetime)",
+      (value: string) => {
+        if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 365 * 86_400)
+          throw new InvalidArgumentError('ZH_USAGE: whole seconds from 1 to 31536000')
+        return Number(value)
+      },
+    )
+    .option(
       '--record-retention <seconds>',
       'keep records of expired certificates and spent enrollment tokens this long (default 604800, 7 days)',
       (value: string) => {
@@ -157,6 +166,7 @@ export function controllerCommands(program: Command): void {
         store?: string
         storeKeyFile?: string
         recordRetention?: number
+        knockRotation?: number
       },
     ) => {
       warnPasswordInUrl(opts.store, '--store')
@@ -168,6 +178,7 @@ export function controllerCommands(program: Command): void {
         settings: {
           ...lifetimesOf(opts),
           ...(opts.recordRetention === undefined ? {} : { recordRetention: opts.recordRetention }),
+          ...(opts.knockRotation === undefined ? {} : { knockRotation: opts.knockRotation }),
         },
       })
       await untilSignal()

@@ -115,6 +115,7 @@ export async function runController(opts: RunOptions): Promise<RunningController
     ...opts.settings,
   }
   Object.assign(settings, checkLifetimes(settings, caLeft > 0 ? caLeft : undefined))
+  checkKnockRotation(settings)
   const metrics = createControllerMetrics()
   const events = new EventEmitter()
   events.setMaxListeners(0) // one listener per router control channel
@@ -227,4 +228,19 @@ async function pointAdminAt(adminPath: string, url: string): Promise<void> {
   } catch {
     // The admin file may have been moved away on purpose (it is a secret); the controller runs without it.
   }
+}
+
+/**
+ * Endpoints learn the network's knock keys with their grants, and a router accepts the current
+ * and the previous key: an endpoint that fetched its keys just before a rotation still knocks
+ * for one more period. So the period must be at least the grant lifetime (keys are refreshed
+ * with every grant), else an endpoint could be left with a key no router accepts.
+ */
+function checkKnockRotation(settings: ControllerSettings): void {
+  const { knockRotation, grantTtl } = settings
+  if (!Number.isSafeInteger(knockRotation) || knockRotation < grantTtl)
+    throw new ZhError(
+      'ZH_CONFIG_LIFETIME_INVALID',
+      `--knock-rotation ${knockRotation} is shorter than --grant-ttl ${grantTtl}: endpoints learn new knock keys with their grants, so they could hold a key no router accepts`,
+    )
 }
