@@ -2,31 +2,7 @@ import { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import type { OverlayBed } from './overlay-bed.js'
-import { report } from './report.js'
-
-/** Calls per second and CPU ms per call of `n` calls of `fn`, `inFlight` at a time. */
-async function rate(
-  n: number,
-  inFlight: number,
-  fn: () => Promise<void>,
-  otherCpuMs: () => Promise<number>,
-): Promise<{ perSecond: number; cpuMs: number; otherCpuMs: number }> {
-  const other = await otherCpuMs()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  let started = 0
-  const worker = async () => {
-    while (started++ < n) await fn()
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  const ms = performance.now() - start
-  const used = process.cpuUsage(cpu)
-  return {
-    perSecond: (n * 1000) / ms,
-    cpuMs: (used.user + used.system) / 1000 / n,
-    otherCpuMs: ((await otherCpuMs()) - other) / n,
-  }
-}
+import { rate, report } from './report.js'
 
 /** Two JS streams joined back to back, as a circuit gives each end. */
 function streamPair(): [Duplex, Duplex] {

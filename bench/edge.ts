@@ -2,31 +2,7 @@ import pino from 'pino'
 import { RouterLink } from '../src/sdk/router-link.js'
 import type { IdentityFile } from '../src/sdk/identity-file.js'
 import { startOverlayBed, type OverlayBed } from './overlay-bed.js'
-import { median, report } from './report.js'
-
-/** Connections per second and CPU ms per connection of `n` connections, `inFlight` at a time. */
-async function rate(
-  n: number,
-  inFlight: number,
-  fn: () => Promise<void>,
-  routerCpuMs: () => Promise<number>,
-): Promise<{ perSecond: number; cpuMs: number; routerCpuMs: number }> {
-  const router = await routerCpuMs()
-  const cpu = process.cpuUsage()
-  const start = performance.now()
-  let started = 0
-  const worker = async () => {
-    while (started++ < n) await fn()
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker))
-  const ms = performance.now() - start
-  const used = process.cpuUsage(cpu)
-  return {
-    perSecond: (n * 1000) / ms,
-    cpuMs: (used.user + used.system) / 1000 / n,
-    routerCpuMs: ((await routerCpuMs()) - router) / n,
-  }
-}
+import { median, rate, report } from './report.js'
 
 /**
  * One endpoint connection to the router, as the SDK makes it (knocking first when given keys),
@@ -93,7 +69,7 @@ export async function benchEdge(): Promise<void> {
         runs[i]!.one.push(one.perSecond)
         runs[i]!.eight.push(eight.perSecond)
         runs[i]!.ep.push(eight.cpuMs)
-        runs[i]!.r.push(eight.routerCpuMs)
+        runs[i]!.r.push(eight.otherCpuMs)
       }
     }
     const group = 'edge'

@@ -27,3 +27,27 @@ export function median(values: number[]): number {
     0.5,
   )
 }
+
+/** Calls per second and CPU ms per call of `n` calls of `fn`, `inFlight` at a time. */
+export async function rate(
+  n: number,
+  inFlight: number,
+  fn: () => Promise<void>,
+  otherCpuMs: () => Promise<number>,
+): Promise<{ perSecond: number; cpuMs: number; otherCpuMs: number }> {
+  const other = await otherCpuMs()
+  const cpu = process.cpuUsage()
+  const start = performance.now()
+  let started = 0
+  const worker = async () => {
+    while (started++ < n) await fn()
+  }
+  await Promise.all(Array.from({ length: inFlight }, worker))
+  const ms = performance.now() - start
+  const used = process.cpuUsage(cpu)
+  return {
+    perSecond: (n * 1000) / ms,
+    cpuMs: (used.user + used.system) / 1000 / n,
+    otherCpuMs: ((await otherCpuMs()) - other) / n,
+  }
+}

@@ -1,4 +1,5 @@
 import { chmodSync, closeSync, lstatSync, mkdirSync, openSync } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { ZhError } from './errors.js'
 
 /** Mode of every file zerohook writes: owner read and write only. */
@@ -82,3 +83,27 @@ function narrow(path: string, mode: number): void {
 }
 
 const octal = (mode: number): string => `0${mode.toString(8)}`
+
+/**
+ * Flushes a directory, so that a file just created or renamed in it survives a power cut.
+ * Not every platform can open a directory: failures are ignored (the data itself is durable,
+ * only its directory entry may lag).
+ *
+ * @example
+ * ```ts
+ * await rename(tmp, path)
+ * await syncDir(dirname(path))
+ * ```
+ */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    // best effort, see above
+  }
+}

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { syncDir } from '../private-files.js'
 
 /**
  * Writes a private key or other secret: mode 0600, atomically (a temporary file in the same
@@ -49,18 +50,4 @@ async function writeAtomic(path: string, data: string, mode: number): Promise<vo
     throw err
   }
   await syncDir(dir)
-}
-
-/** Flushes the rename itself; not every platform can open a directory, so failures are ignored. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // best effort: the data is already durable, only the directory entry may lag
-  }
 }

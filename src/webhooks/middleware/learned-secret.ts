@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { ZhError } from '../../errors.js'
+import { syncDir } from '../../private-files.js'
 
 /**
  * Where a receiver keeps the secret a provider hands over in its handshake (Asana's
@@ -79,19 +80,5 @@ async function writeExclusive(file: string, data: string): Promise<void> {
     throw err
   } finally {
     await unlink(tmp).catch(() => undefined)
-  }
-}
-
-// Flushes the new directory entry; not every platform can open a directory (best effort).
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch {
-    // The secret is written; only its directory entry may lag.
   }
 }
