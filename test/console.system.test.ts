@@ -24,7 +24,8 @@ describe('zerohook console (real processes)', { timeout: 120_000 }, () => {
 
   it('prints a one-time login URL on loopback, never logs it, and serves the API behind it', async () => {
     expect(loginUrl.hostname).toBe('127.0.0.1')
-    const listening = consoleProcess.lines.find((l) => l.msg === 'console listening')!
+    // The log line and the printed URL go out on two paths (pino, stdout): either may come first.
+    const listening = await consoleProcess.waitFor((l) => l.msg === 'console listening')
     expect(JSON.stringify(consoleProcess.lines.filter((l) => l.msg))).not.toContain(
       loginUrl.searchParams.get('token'),
     )
