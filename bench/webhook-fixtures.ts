@@ -1,7 +1,6 @@
-import 'reflect-metadata'
-import { createHash, generateKeyPairSync, webcrypto } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import * as x509 from '@peculiar/x509'
+import { snsIdentity } from '../src/webhooks/schemes/sns-identity.test-util.js'
 import type { SchemeName, SignOptions, VerifyOptions } from '../src/webhooks/index.js'
 
 /** A signed message of about 1 KiB and what verifies it. */
@@ -143,7 +142,7 @@ const fixtures: Partial<Record<SchemeName, Fixture>> = {
     const { signSnsMessage } = (await import(
       helpers(ctx.base, 'aws-sns')
     )) as typeof import('../src/webhooks/schemes/aws-sns.js')
-    const { key, cert } = await snsIdentity()
+    const { key, cert } = await snsIdentity(NOW - 86400, NOW + 86400)
     const certUrl =
       'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem'
     const topic = 'arn:aws:sns:us-east-1:123456789012:bench'
@@ -169,26 +168,3 @@ export async function schemeFixture(scheme: SchemeName, ctx: Context): Promise<S
 
 const helpers = (base: URL, scheme: string): string =>
   pathToFileURL(fileURLToPath(new URL(`schemes/${scheme}.js`, base))).href
-
-// An RSA key and a self-signed certificate standing in for the one SNS serves.
-async function snsIdentity(): Promise<{ key: string; cert: string }> {
-  x509.cryptoProvider.set(webcrypto)
-  const alg = {
-    name: 'RSASSA-PKCS1-v1_5',
-    modulusLength: 2048,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: 'SHA-256',
-  }
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=sns.amazonaws.com',
-    notBefore: new Date((NOW - 86400) * 1000),
-    notAfter: new Date((NOW + 86400) * 1000),
-    keys,
-    signingAlgorithm: alg,
-  })
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64')}\n-----END PRIVATE KEY-----\n`
-  return { key, cert: cert.toString('pem') }
-}

@@ -1,6 +1,3 @@
-import 'reflect-metadata'
-import { webcrypto } from 'node:crypto'
-import * as x509 from '@peculiar/x509'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { answerChallenge } from '../challenge.js'
 import { createMemoryReplayStore } from '../replay/memory.js'
@@ -9,8 +6,7 @@ import type { KeyRequest, VerifyOptions } from '../types.js'
 import { verifyWebhook } from '../verify.js'
 import { signSnsMessage, type SnsMessageFields } from './aws-sns.js'
 import { T0, expectCode } from './compliance.test-util.js'
-
-x509.cryptoProvider.set(webcrypto)
+import { snsIdentity as makeSnsIdentity, type SnsIdentity } from './sns-identity.test-util.js'
 
 // aws-sns carries its signature in the body, which the header-based compliance suite cannot
 // drive; these tests cover the same ground (round trip, tampering, other keys, times, malformed
@@ -22,32 +18,11 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:deploys'
 const SUBSCRIBE_URL = `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${TOPIC}&Token=2336412f37`
 const ISO_T0 = new Date(T0 * 1000).toISOString()
 
-interface Identity {
-  readonly key: string
-  readonly cert: string
-}
+type Identity = SnsIdentity
 
-// An RSA key and a self-signed certificate standing in for SNS's, valid around T0.
-async function snsIdentity(notBefore = T0 - 86400, notAfter = T0 + 365 * 86400): Promise<Identity> {
-  const alg = {
-    name: 'RSASSA-PKCS1-v1_5',
-    modulusLength: 2048,
-    publicExponent: new Uint8Array([1, 0, 1]),
-    hash: 'SHA-256',
-  }
-  const keys = await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: 'CN=sns.amazonaws.com',
-    notBefore: new Date(notBefore * 1000),
-    notAfter: new Date(notAfter * 1000),
-    keys,
-    signingAlgorithm: alg,
-  })
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey))
-  const key = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64')}\n-----END PRIVATE KEY-----\n`
-  return { key, cert: cert.toString('pem') }
-}
+// A key and certificate standing in for SNS's, valid around T0.
+const snsIdentity = (notBefore = T0 - 86400, notAfter = T0 + 365 * 86400): Promise<Identity> =>
+  makeSnsIdentity(notBefore, notAfter)
 
 // Serves certificates by URL and confirms subscriptions; records every request.
 function awsServer(certs: Readonly<Record<string, string>>) {
