@@ -96,6 +96,18 @@ describe(
           ])
           await router.waitFor((l) => l.msg === 'control channel up', 30_000)
           restarted = true
+          // The endpoints reconnect on their own backoff: the first echo after the restart may
+          // wait for them (15 s at most); every one after it must pass at once.
+          const until = Date.now() + 15_000
+          for (;;) {
+            try {
+              expect(await echo(dialer, 'after the restart')).toBe('after the restart')
+              break
+            } catch (err) {
+              if (Date.now() > until) throw err
+              await new Promise((r) => setTimeout(r, 500))
+            }
+          }
         }
         await new Promise((r) => setTimeout(r, 1000))
       }
